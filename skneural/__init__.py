@@ -1,0 +1,11 @@
+"""skneural: neural networks as scikit-learn estimators, on Keras 3.
+
+Importing this package is cheap: Keras (and TensorFlow) are imported only
+when a network is first built, used or unpickled.
+"""
+
+from ._cnn import CNNClassifier
+
+__version__ = "0.1.0"
+
+__all__ = ["CNNClassifier", "__version__"]

@@ -1,0 +1,490 @@
+"""The one shared base of every skneural estimator.
+
+An estimator subclass says *what* network it wants and how its data maps to
+network inputs and targets (the ``_prepare_*`` and ``_build_network``
+hooks). This module knows *how* to train any network: parameter validation,
+seeding, the validation split, compiling, early stopping, history, warm
+starts, fast prediction and pickling. There is no other copy of the fit loop.
+
+Nothing here imports Keras at module level: it is imported (through
+:mod:`skneural._backend`) the first time a model is built, used or unpickled.
+"""
+
+import copy
+import math
+import secrets
+from numbers import Integral, Real
+
+import numpy as np
+from sklearn.base import BaseEstimator, ClassifierMixin
+from sklearn.utils._param_validation import HasMethods, Interval, StrOptions
+from sklearn.utils.multiclass import check_classification_targets
+from sklearn.utils.validation import (
+    _check_sample_weight,
+    check_is_fitted,
+    check_random_state,
+    column_or_1d,
+)
+
+from . import _backend
+
+#: Optimizer names accepted as strings (Keras's own identifiers).
+OPTIMIZERS = frozenset(
+    {
+        "adam",
+        "adamw",
+        "adamax",
+        "nadam",
+        "sgd",
+        "rmsprop",
+        "adagrad",
+        "adadelta",
+        "ftrl",
+        "lion",
+    }
+)
+
+#: Rows per compiled inference call: large inputs are predicted in chunks of
+#: this size, which bounds memory and reuses one traced function.
+PREDICT_CHUNK = 2048
+
+
+class NeuralEstimatorBase(BaseEstimator):
+    """Base class of all skneural estimators (not for direct use).
+
+    Subclasses implement:
+
+    - ``_prepare_X(X, *, reset)``: validate ``X`` and return network inputs
+      (an array, or a tuple of arrays); with ``reset=True`` record what the
+      data looks like (``n_features_in_`` and the like).
+    - ``_prepare_y(y, X, *, reset, classes)``: validate ``y`` and return the
+      network's training targets.
+    - ``_build_network(X, y)``: return an uncompiled Keras model for the
+      prepared training data.
+    - ``_loss()`` and ``_metrics()``: for ``model.compile``.
+    - ``_validation_score(history)``: the per-epoch validation score list
+      reported as ``validation_scores_`` (higher is better).
+    """
+
+    _parameter_constraints = {
+        "dropout": [Interval(Real, 0, 1, closed="left")],
+        "epochs": [Interval(Integral, 1, None, closed="left")],
+        "batch_size": [
+            Interval(Integral, 1, None, closed="left"),
+            StrOptions({"auto"}),
+        ],
+        "optimizer": [StrOptions(set(OPTIMIZERS)), HasMethods(["apply_gradients"])],
+        "learning_rate": [Interval(Real, 0, None, closed="neither"), None],
+        "early_stopping": ["boolean"],
+        "validation_fraction": [Interval(Real, 0, 1, closed="neither")],
+        "n_iter_no_change": [Interval(Integral, 1, None, closed="left")],
+        "tol": [Interval(Real, 0, None, closed="left")],
+        "callbacks": [list, None],
+        "random_state": ["random_state"],
+        "verbose": ["verbose"],
+        "warm_start": ["boolean"],
+    }
+
+    #: Classifiers split their validation data stratified by class.
+    _stratified_validation = False
+
+    # ------------------------------------------------------------------ fit
+
+    def _fit(self, X, y=None, sample_weight=None, *, partial=False, classes=None):
+        """Validate everything, then train (the one fit loop).
+
+        ``partial=True`` trains one epoch on all of ``X`` (``partial_fit``).
+        """
+        self._validate_params()
+        continuing = (partial or self.warm_start) and hasattr(self, "model_")
+        reset = not continuing
+        X_net = self._prepare_X(X, reset=reset)
+        y_net = self._prepare_y(y, X_net, reset=reset, classes=classes)
+        weights = self._sample_weights(sample_weight, X, y_net, _n_rows(X_net))
+        self._check_params_against_data(X_net)
+
+        seed = self._fit_seed(continuing)
+        keras = _backend.import_keras()
+        with _backend.seeded(seed):
+            if not continuing:
+                self.model_ = self._build_network(X_net, y_net)
+                self.history_ = {}
+                self.n_iter_ = 0
+            if not self.model_.compiled:  # new, or restored from a pickle
+                self.model_.compile(
+                    optimizer=self._make_optimizer(keras),
+                    loss=self._loss(),
+                    metrics=self._metrics(),
+                )
+            history, stopper = self._train(
+                keras, X_net, y_net, weights, seed, partial=partial
+            )
+        self._record_history(history, stopper)
+        return self
+
+    def _train(self, keras, X, y, weights, seed, *, partial):
+        n = _n_rows(X)
+        callbacks = [copy.deepcopy(cb) for cb in self.callbacks or []]
+        stopper = None
+        validation = None
+        if partial or not self.early_stopping:
+            epochs = 1 if partial else self.epochs
+            X_tr, y_tr, w_tr = X, y, weights
+        else:
+            epochs = self.epochs
+            train_idx, val_idx = self._validation_split(y, n, seed)
+            X_tr, y_tr, w_tr = (_take(a, train_idx) for a in (X, y, weights))
+            validation = tuple(_take(a, val_idx) for a in (X, y, weights))
+            if validation[2] is None:
+                validation = validation[:2]
+            stopper = keras.callbacks.EarlyStopping(
+                monitor="val_loss",
+                patience=self.n_iter_no_change,
+                min_delta=self.tol,
+                restore_best_weights=True,
+            )
+            callbacks.append(stopper)
+        batch_size = (
+            min(200, _n_rows(X_tr)) if self.batch_size == "auto" else self.batch_size
+        )
+        history = self.model_.fit(
+            X_tr,
+            y_tr,
+            sample_weight=w_tr,
+            validation_data=validation,
+            epochs=epochs,
+            batch_size=batch_size,
+            shuffle=True,
+            verbose=self.verbose,
+            callbacks=callbacks,
+        )
+        return history.history, stopper
+
+    def _validation_split(self, y, n, seed):
+        """Shuffled split, stratified by class where the classes allow it.
+
+        Keras's own ``validation_split`` takes the *last* rows: on data sorted
+        by class (many benchmark sets are) that validates on one class only.
+        """
+        rng = np.random.RandomState(seed % (2**32))
+        n_val = max(1, math.ceil(self.validation_fraction * n))
+        if n_val >= n:
+            raise ValueError(
+                f"validation_fraction={self.validation_fraction} leaves no "
+                f"training data out of {n} samples; lower it or set "
+                "early_stopping=False."
+            )
+        strata = self._strata(y) if self._stratified_validation else None
+        if strata is not None:
+            labels, counts = np.unique(strata, return_counts=True)
+            if counts.min() >= 2 and len(labels) <= min(n_val, n - n_val):
+                from sklearn.model_selection import StratifiedShuffleSplit
+
+                split = StratifiedShuffleSplit(
+                    n_splits=1, test_size=n_val, random_state=rng
+                )
+                train_idx, val_idx = next(split.split(np.zeros(n), strata))
+                return train_idx, val_idx
+        perm = rng.permutation(n)
+        return np.sort(perm[n_val:]), np.sort(perm[:n_val])
+
+    def _strata(self, y):
+        """Labels to stratify the validation split by (classifiers)."""
+        return y
+
+    def _record_history(self, history, stopper):
+        offset = self.n_iter_
+        for key, values in history.items():
+            self.history_.setdefault(key, []).extend(float(v) for v in values)
+        self.n_iter_ += len(history["loss"])
+        self.loss_curve_ = list(self.history_["loss"])
+        scores = self._validation_score(self.history_)
+        self.validation_scores_ = scores
+        if stopper is not None and stopper.best_weights is not None:
+            self.best_epoch_ = offset + int(stopper.best_epoch)
+            self.best_validation_score_ = scores[self.best_epoch_]
+        else:
+            self.best_epoch_ = None
+            self.best_validation_score_ = None
+
+    def _validation_score(self, history):
+        if "val_loss" not in history:
+            return None
+        return [-v for v in history["val_loss"]]
+
+    def _make_optimizer(self, keras):
+        if isinstance(self.optimizer, str):
+            optimizer = keras.optimizers.get(self.optimizer)
+        else:
+            # A fresh copy per fit: an optimizer instance holds the state of
+            # the model it trained, and clones must not share it.
+            optimizer = self.optimizer.__class__.from_config(
+                self.optimizer.get_config()
+            )
+        if self.learning_rate is not None:
+            optimizer.learning_rate = self.learning_rate
+        return optimizer
+
+    def _fit_seed(self, continuing):
+        """An int seed for this fit, drawn from ``random_state``.
+
+        With an int, the first fit always gets the same seed (reproducible);
+        continued training (warm start, ``partial_fit``) mixes in the epochs
+        already run so that later calls do not replay the same shuffles.
+        ``None`` draws fresh entropy without touching NumPy's global state.
+        """
+        rs = self.random_state
+        if rs is None:
+            return secrets.randbits(31)
+        if isinstance(rs, Integral):
+            if not continuing:
+                return int(rs) % (2**31)
+            mixed = np.random.SeedSequence([int(rs), self.n_iter_])
+            return int(mixed.generate_state(1)[0] % (2**31))
+        return int(check_random_state(rs).randint(2**31 - 1))
+
+    def _sample_weights(self, sample_weight, X, y, n):
+        if sample_weight is None:
+            return None
+        return _check_sample_weight(sample_weight, np.empty(n), dtype=np.float32)
+
+    def _check_params_against_data(self, X):
+        """Hook for parameter checks that need the data (default: none)."""
+
+    # -------------------------------------------------------------- predict
+
+    def _forward(self, X):
+        """Network outputs for prepared inputs, as NumPy.
+
+        One compiled inference function (traced once per model) serves
+        both paths: small inputs in one call, large ones in chunks of
+        ``PREDICT_CHUNK`` rows, so results are the same either way and memory
+        stays bounded.
+        """
+        fn = _backend.inference_function(self.model_)
+        n = _n_rows(X)
+        if n <= PREDICT_CHUNK:
+            return fn(X)
+        parts = [
+            fn(_take(X, slice(start, start + PREDICT_CHUNK)))
+            for start in range(0, n, PREDICT_CHUNK)
+        ]
+        return np.concatenate(parts, axis=0)
+
+    # ------------------------------------------------------------- pickling
+
+    def __getstate__(self):
+        state = super().__getstate__()
+        if "model_" in state:
+            state = dict(state)
+            state["model_"] = _SerializedModel(_backend.serialize_model(self.model_))
+        return state
+
+    def __setstate__(self, state):
+        model = state.get("model_")
+        if isinstance(model, _SerializedModel):
+            state = dict(state)
+            state["model_"] = _backend.deserialize_model(model.payload)
+        super().__setstate__(state)
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.non_deterministic = self.random_state is None
+        return tags
+
+
+class _SerializedModel:
+    """Marks a pickled Keras model inside an estimator's state."""
+
+    def __init__(self, payload):
+        self.payload = payload
+
+
+class NeuralClassifierBase(ClassifierMixin, NeuralEstimatorBase):
+    """Shared classifier behaviour: labels, class weights, probabilities."""
+
+    _parameter_constraints = {
+        **NeuralEstimatorBase._parameter_constraints,
+        "class_weight": [dict, StrOptions({"balanced"}), None],
+    }
+    _stratified_validation = True
+
+    def fit(self, X, y, sample_weight=None):
+        """Train the network on ``X`` and class labels ``y``.
+
+        Parameters
+        ----------
+        X : array-like
+            Training inputs (see the class docstring for accepted shapes).
+        y : array-like of shape (n_samples,)
+            Class labels (int, str, bool, ...).
+        sample_weight : array-like of shape (n_samples,), default=None
+            Per-sample weights in the loss; multiplied with ``class_weight``.
+
+        Returns
+        -------
+        self : object
+            The fitted estimator.
+        """
+        return self._fit(X, y, sample_weight)
+
+    def partial_fit(self, X, y, classes=None, sample_weight=None):
+        """Train one epoch on ``X, y`` (no early stopping).
+
+        Parameters
+        ----------
+        X : array-like
+            Training inputs.
+        y : array-like of shape (n_samples,)
+            Class labels.
+        classes : array-like, default=None
+            All classes that can appear; required on the first call.
+        sample_weight : array-like of shape (n_samples,), default=None
+            Per-sample weights.
+
+        Returns
+        -------
+        self : object
+            The updated estimator.
+        """
+        if not hasattr(self, "model_") and classes is None:
+            raise ValueError(
+                "classes must be passed on the first call to partial_fit. "
+                "Received: classes=None"
+            )
+        return self._fit(X, y, sample_weight, partial=True, classes=classes)
+
+    def predict_proba(self, X):
+        """Class probabilities; columns follow ``classes_``, rows sum to 1.
+
+        Parameters
+        ----------
+        X : array-like
+            Inputs shaped as in ``fit``.
+
+        Returns
+        -------
+        proba : ndarray of shape (n_samples, n_classes)
+        """
+        check_is_fitted(self)
+        proba = self._forward(self._prepare_X(X, reset=False)).astype(np.float64)
+        # float32 softmax rows can miss 1 by ~1e-7; renormalise in float64.
+        proba /= proba.sum(axis=-1, keepdims=True)
+        return proba
+
+    def predict(self, X):
+        """Predicted class labels.
+
+        Parameters
+        ----------
+        X : array-like
+            Inputs shaped as in ``fit``.
+
+        Returns
+        -------
+        y : ndarray of shape (n_samples,)
+        """
+        check_is_fitted(self)
+        return self.classes_[np.argmax(self.predict_proba(X), axis=-1)]
+
+    def _prepare_y(self, y, X, *, reset, classes=None):
+        y = self._check_labels(y, _n_rows(X))
+        if reset:
+            self.classes_ = np.unique(y if classes is None else np.asarray(classes))
+            if len(self.classes_) < 2:
+                raise ValueError(
+                    f"{type(self).__name__} needs samples of at least 2 "
+                    "classes to learn from, but the data contains only one "
+                    f"class: {self.classes_[0]!r}."
+                )
+        return self._encode_labels(y)
+
+    def _check_labels(self, y, n):
+        if y is None:
+            raise ValueError(
+                f"{type(self).__name__} requires y to be passed, but the "
+                "target y is None."
+            )
+        y = column_or_1d(y, warn=True)
+        check_classification_targets(y)
+        if len(y) != n:
+            raise ValueError(
+                f"X and y have inconsistent numbers of samples: X has {n}, "
+                f"y has {len(y)}."
+            )
+        return y
+
+    def _encode_labels(self, y):
+        idx = np.searchsorted(self.classes_, y)
+        idx = np.clip(idx, 0, len(self.classes_) - 1)
+        unseen = self.classes_[idx] != y
+        if np.any(unseen):
+            raise ValueError(
+                f"y contains labels not seen in the first fit: "
+                f"{np.unique(y[unseen]).tolist()}; expected one of "
+                f"{self.classes_.tolist()}."
+            )
+        return idx.astype(np.int32)
+
+    def _sample_weights(self, sample_weight, X, y, n):
+        weights = super()._sample_weights(sample_weight, X, y, n)
+        if self.class_weight is None:
+            return weights
+        cw = self._class_weight_vector(y)[y].astype(np.float32)
+        return cw if weights is None else weights * cw
+
+    def _class_weight_vector(self, y):
+        """Weight per class index; ``y`` holds the encoded labels being fit."""
+        from sklearn.utils.class_weight import compute_class_weight
+
+        if self.class_weight == "balanced":
+            present = np.unique(y)
+            w = np.ones(len(self.classes_))
+            w[present] = compute_class_weight("balanced", classes=present, y=y)
+            return w
+        unknown = set(self.class_weight) - set(self.classes_.tolist())
+        if unknown:
+            raise ValueError(
+                f"class_weight has labels that are not in the data: "
+                f"{sorted(map(str, unknown))}; classes are {self.classes_.tolist()}."
+            )
+        return np.array([self.class_weight.get(c, 1.0) for c in self.classes_])
+
+    def _metrics(self):
+        return ["accuracy"]
+
+    def _loss(self):
+        return "sparse_categorical_crossentropy"
+
+    def _validation_score(self, history):
+        return list(history["val_accuracy"]) if "val_accuracy" in history else None
+
+
+def check_positive_ints(name, value, *, allow_empty=False):
+    """Raise a ValueError unless ``value`` is a sequence of positive ints."""
+    values = tuple(value) if isinstance(value, (tuple, list)) else (value,)
+    if (not values and not allow_empty) or not all(
+        isinstance(v, Integral) and not isinstance(v, bool) and v > 0 for v in values
+    ):
+        raise ValueError(
+            f"{name} must be a tuple of positive ints. Received: {name}={value!r}"
+        )
+
+
+def _n_rows(X):
+    if isinstance(X, (list, tuple)):
+        return _n_rows(X[0])
+    if isinstance(X, dict):
+        return _n_rows(next(iter(X.values())))
+    return X.shape[0]
+
+
+def _take(X, idx):
+    """Rows ``idx`` of an array, or of each array in a tuple/list/dict."""
+    if X is None:
+        return None
+    if isinstance(X, (list, tuple)):
+        return type(X)(_take(a, idx) for a in X)
+    if isinstance(X, dict):
+        return {k: _take(v, idx) for k, v in X.items()}
+    return X[idx]

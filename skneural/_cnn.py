@@ -1,0 +1,273 @@
+"""CNNClassifier: a convolutional network as a scikit-learn classifier."""
+
+from numbers import Integral
+
+import numpy as np
+from sklearn.utils._param_validation import Interval, StrOptions
+from sklearn.utils.validation import check_array, validate_data
+
+from ._base import NeuralClassifierBase, check_positive_ints
+
+
+class CNNClassifier(NeuralClassifierBase):
+    """Convolutional neural network classifier for images and signals.
+
+    Convolution blocks (ReLU, max pooling, dropout) feed a fully connected
+    head and a softmax output, trained by mini-batch gradient descent with
+    early stopping on a stratified validation split. Inputs are standardised
+    inside the network with statistics learned in ``fit``, so raw pixel
+    ranges (0-16, 0-255) need no scaler.
+
+    Parameters
+    ----------
+    filters : tuple of int, default=(32, 64)
+        Number of filters of each convolution block; one block per entry.
+    kernel_size : int, default=3
+        Size of the convolution window along each spatial axis.
+    pool_size : int, default=2
+        Max-pooling window along each spatial axis. Pooling is skipped along
+        an axis that is already smaller than the window.
+    dense_units : tuple of int, default=(128,)
+        Sizes of the fully connected layers between the convolutions and
+        the output.
+    activation : str, default="relu"
+        Activation of the convolution and dense layers (a Keras name).
+    image_shape : tuple of int, default=None
+        ``(height, width)`` or ``(height, width, channels)`` used to read flat
+        rows of ``X`` as images. ``None``: 3-D and 4-D ``X`` are images as
+        they are, and flat 2-D ``X`` is read as one-dimensional signals
+        (convolution along the feature axis).
+    dropout : float, default=0.25
+        Dropout rate after each convolution block and dense layer.
+    epochs : int, default=200
+        Maximum number of passes over the training data.
+    batch_size : int or "auto", default=32
+        Mini-batch size; "auto" is ``min(200, n_samples)``.
+    optimizer : str or keras.optimizers.Optimizer, default="adam"
+        Optimizer name or instance (an instance is copied for every fit).
+    learning_rate : float, default=None
+        Step size; ``None`` keeps the optimizer's default (0.001 for Adam)
+        or an optimizer instance's own.
+    early_stopping : bool, default=True
+        Hold out ``validation_fraction`` of the data (stratified), stop when
+        the validation loss has not improved by ``tol`` for
+        ``n_iter_no_change`` epochs, and restore the best weights. With
+        ``False`` all ``epochs`` run on all the data.
+    validation_fraction : float, default=0.1
+        Share of the training data held out for early stopping.
+    n_iter_no_change : int, default=10
+        Patience of early stopping, in epochs.
+    tol : float, default=1e-4
+        Minimum decrease of the validation loss that counts as improvement.
+    callbacks : list of keras.callbacks.Callback, default=None
+        Extra Keras callbacks; each fit uses fresh copies.
+    class_weight : dict, "balanced" or None, default=None
+        Weights per class label in the loss.
+    random_state : int, RandomState instance or None, default=None
+        Seeds weight initialisation, dropout, shuffling and the validation
+        split. An int makes fits reproducible; the global random state of
+        Python, NumPy and the Keras backend is left untouched.
+    verbose : int, default=0
+        1 shows Keras's progress bar.
+    warm_start : bool, default=False
+        Continue training the fitted network on the next ``fit``.
+
+    Attributes
+    ----------
+    model_ : keras.Model
+        The trained network.
+    classes_ : ndarray of shape (n_classes,)
+        Class labels.
+    n_features_in_ : int
+        Number of values per sample (``height * width * channels``).
+    feature_names_in_ : ndarray of str
+        Column names, when ``X`` was a DataFrame.
+    input_shape_ : tuple of int
+        Shape of one network input: ``(h, w, c)`` or ``(length, 1)``.
+    history_ : dict of str to list of float
+        Keras's per-epoch logs (``loss``, ``accuracy``, ``val_loss``, ...).
+    loss_curve_ : list of float
+        Training loss per epoch.
+    validation_scores_ : list of float or None
+        Validation accuracy per epoch (``None`` without early stopping).
+    best_epoch_ : int or None
+        Index (into ``loss_curve_``) of the epoch whose weights were kept.
+    best_validation_score_ : float or None
+        Validation accuracy of that epoch.
+    n_iter_ : int
+        Number of epochs run.
+
+    See Also
+    --------
+    sklearn.neural_network.MLPClassifier : Fully connected network.
+    LSTMSequenceClassifier : Recurrent classifier for sequences.
+
+    Examples
+    --------
+    >>> from sklearn.datasets import load_digits
+    >>> from skneural import CNNClassifier
+    >>> X, y = load_digits(return_X_y=True)
+    >>> clf = CNNClassifier(image_shape=(8, 8), epochs=3, random_state=0)
+    >>> clf.fit(X[:300], y[:300]).predict(X[300:303]).shape
+    (3,)
+    """
+
+    _parameter_constraints = {
+        **NeuralClassifierBase._parameter_constraints,
+        "filters": [tuple, list],
+        "kernel_size": [Interval(Integral, 1, None, closed="left")],
+        "pool_size": [Interval(Integral, 1, None, closed="left")],
+        "dense_units": [tuple, list],
+        "activation": [str],
+        "image_shape": [tuple, list, None],
+    }
+
+    def __init__(
+        self,
+        *,
+        filters=(32, 64),
+        kernel_size=3,
+        pool_size=2,
+        dense_units=(128,),
+        activation="relu",
+        image_shape=None,
+        dropout=0.25,
+        epochs=200,
+        batch_size=32,
+        optimizer="adam",
+        learning_rate=None,
+        early_stopping=True,
+        validation_fraction=0.1,
+        n_iter_no_change=10,
+        tol=1e-4,
+        callbacks=None,
+        class_weight=None,
+        random_state=None,
+        verbose=0,
+        warm_start=False,
+    ):
+        self.filters = filters
+        self.kernel_size = kernel_size
+        self.pool_size = pool_size
+        self.dense_units = dense_units
+        self.activation = activation
+        self.image_shape = image_shape
+        self.dropout = dropout
+        self.epochs = epochs
+        self.batch_size = batch_size
+        self.optimizer = optimizer
+        self.learning_rate = learning_rate
+        self.early_stopping = early_stopping
+        self.validation_fraction = validation_fraction
+        self.n_iter_no_change = n_iter_no_change
+        self.tol = tol
+        self.callbacks = callbacks
+        self.class_weight = class_weight
+        self.random_state = random_state
+        self.verbose = verbose
+        self.warm_start = warm_start
+
+    def _prepare_X(self, X, *, reset):
+        if reset:
+            check_positive_ints("filters", self.filters, allow_empty=True)
+            check_positive_ints("dense_units", self.dense_units, allow_empty=True)
+        ndim = X.ndim if hasattr(X, "ndim") else np.asarray(X).ndim
+        if ndim in (3, 4):
+            images = check_array(
+                X, allow_nd=True, dtype=np.float32, ensure_min_samples=2 if reset else 1
+            )
+            shape = images.shape[1:] + ((1,) if ndim == 3 else ())
+            flat = validate_data(
+                self, images.reshape(len(images), -1), reset=reset, dtype=np.float32
+            )
+            if reset:
+                self._set_input_shape(shape, flat.shape[1], from_images=True)
+            elif shape != self.input_shape_:
+                raise ValueError(
+                    f"X has images of shape {images.shape[1:]}, but "
+                    f"{type(self).__name__} was fitted on images of shape "
+                    f"{self.input_shape_}."
+                )
+            return images.reshape((len(images),) + self.input_shape_)
+        if ndim > 4:
+            raise ValueError(
+                f"{type(self).__name__} expects X with 2 (flat rows), 3 "
+                "(n, height, width) or 4 (n, height, width, channels) "
+                f"dimensions. Received X with {ndim} dimensions."
+            )
+        flat = validate_data(
+            self,
+            X,
+            reset=reset,
+            dtype=np.float32,
+            ensure_min_samples=2 if reset else 1,
+        )
+        if reset:
+            self._set_input_shape(None, flat.shape[1], from_images=False)
+        return flat.reshape((len(flat),) + self.input_shape_)
+
+    def _set_input_shape(self, image_shape_of_X, n_features, *, from_images):
+        """Decide the network's input shape from X and ``image_shape``."""
+        wanted = self.image_shape
+        if wanted is not None:
+            wanted = tuple(wanted)
+            if len(wanted) not in (2, 3) or not all(
+                isinstance(s, Integral) and s > 0 for s in wanted
+            ):
+                raise ValueError(
+                    "image_shape must be (height, width) or (height, width, "
+                    f"channels) of positive ints. Received: image_shape={wanted}"
+                )
+            if len(wanted) == 2:
+                wanted = wanted + (1,)
+            if int(np.prod(wanted)) != n_features:
+                raise ValueError(
+                    f"image_shape={tuple(self.image_shape)} needs "
+                    f"{int(np.prod(wanted))} values per sample, but X has "
+                    f"{n_features} features."
+                )
+            if from_images and wanted != image_shape_of_X:
+                raise ValueError(
+                    f"image_shape={tuple(self.image_shape)} does not match the "
+                    f"images in X, of shape {image_shape_of_X}."
+                )
+            self.input_shape_ = wanted
+        elif from_images:
+            self.input_shape_ = tuple(int(s) for s in image_shape_of_X)
+        else:
+            # Flat rows without an image shape: 1-D signals, one channel.
+            self.input_shape_ = (int(n_features), 1)
+
+    def _build_network(self, X, y):
+        from .architectures import build_cnn
+
+        if len(self.input_shape_) == 3:
+            # Images: one mean/variance per channel keeps spatial structure.
+            mean = X.mean(axis=(0, 1, 2))
+            variance = X.var(axis=(0, 1, 2))
+            axis = -1
+        else:
+            # Signals/tabular rows: per-position statistics, like a
+            # StandardScaler on the columns.
+            mean = X.mean(axis=0)
+            variance = X.var(axis=0)
+            axis = (1, 2)
+        return build_cnn(
+            self.input_shape_,
+            len(self.classes_),
+            filters=tuple(self.filters),
+            kernel_size=self.kernel_size,
+            pool_size=self.pool_size,
+            dense_units=tuple(self.dense_units),
+            dropout=self.dropout,
+            activation=self.activation,
+            mean=mean,
+            variance=variance,
+            norm_axis=axis,
+        )
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.input_tags.two_d_array = True
+        return tags
+
