@@ -189,4 +189,3 @@ def deserialize_model(state):
     model = keras.models.model_from_json(state["config"])
     model.set_weights(state["weights"])
     return model
-

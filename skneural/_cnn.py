@@ -3,7 +3,7 @@
 from numbers import Integral
 
 import numpy as np
-from sklearn.utils._param_validation import Interval, StrOptions
+from sklearn.utils._param_validation import Interval
 from sklearn.utils.validation import check_array, validate_data
 
 from ._base import NeuralClassifierBase, check_positive_ints
@@ -270,4 +270,3 @@ class CNNClassifier(NeuralClassifierBase):
         tags = super().__sklearn_tags__()
         tags.input_tags.two_d_array = True
         return tags
-
