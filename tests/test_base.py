@@ -86,7 +86,7 @@ def test_validation_split_is_stratified_and_shuffled():
     # validate on the last class only
     y = np.repeat([0, 1, 2], 20)
     est = CNNClassifier(validation_fraction=0.25)
-    train_idx, val_idx = est._validation_split(y, len(y), seed=0)
+    train_idx, val_idx = est._validation_split(y, len(y), np.random.RandomState(0))
     assert sorted(np.bincount(y[val_idx])) == [5, 5, 5]
     assert len(set(train_idx) | set(val_idx)) == len(y)
 
