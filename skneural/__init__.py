@@ -4,8 +4,14 @@ Importing this package is cheap: Keras (and TensorFlow) are imported only
 when a network is first built, used or unpickled.
 """
 
+from ._autoencoder import AutoencoderAnomalyDetector, AutoencoderTransformer
 from ._cnn import CNNClassifier
 
 __version__ = "0.1.0"
 
-__all__ = ["CNNClassifier", "__version__"]
+__all__ = [
+    "AutoencoderAnomalyDetector",
+    "AutoencoderTransformer",
+    "CNNClassifier",
+    "__version__",
+]

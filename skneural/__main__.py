@@ -1,6 +1,7 @@
 """Command line: ``python -m skneural demo`` (also the ``skneural`` script)."""
 
 import argparse
+import os
 import sys
 import time
 
@@ -22,22 +23,59 @@ def _progress_callback(name, every):
 
 
 def demo_tasks(quick=False):
-    """The demo's (name, dataset, estimator factory, data loader) list."""
+    """The demo's tasks: (estimator, dataset, factory, loader, metric, scorer).
+
+    ``factory(callback)`` makes the estimator, ``loader()`` returns
+    ``X_train, X_test, y_train, y_test`` and ``scorer(est, X, y)`` the
+    test figure.
+    """
+    from sklearn.metrics import roc_auc_score
+
     from . import datasets
+    from ._autoencoder import AutoencoderAnomalyDetector, AutoencoderTransformer
     from ._cnn import CNNClassifier
+
+    epochs = 5 if quick else 200
+
+    def digits_scaled():
+        X_train, X_test, y_train, y_test = datasets.digits_split()
+        flat = (X_train.reshape(len(X_train), -1), X_test.reshape(len(X_test), -1))
+        return flat[0] / 16.0, flat[1] / 16.0, y_train, y_test
+
+    def wbc_all():
+        X, y = datasets.load_wbc()
+        return X, X, y, y  # unsupervised: scored on the rows it was fit on
 
     return [
         (
             "CNNClassifier",
             "sklearn digits (8x8 images)",
             lambda cb: CNNClassifier(
-                image_shape=(8, 8),
-                random_state=0,
-                callbacks=[cb],
-                epochs=5 if quick else 200,
+                image_shape=(8, 8), random_state=0, callbacks=[cb], epochs=epochs
             ),
             datasets.digits_split,
             "accuracy",
+            lambda est, X, y: est.score(X, y),
+        ),
+        (
+            "AutoencoderTransformer",
+            "digits, 64 -> 10 codes",
+            lambda cb: AutoencoderTransformer(
+                n_components=10, random_state=0, callbacks=[cb], epochs=epochs
+            ),
+            digits_scaled,
+            "reconstruction MSE",
+            lambda est, X, y: -est.score(X),
+        ),
+        (
+            "AutoencoderAnomalyDetector",
+            "ODDS wbc (378 rows, 21 outliers)",
+            lambda cb: AutoencoderAnomalyDetector(
+                random_state=0, callbacks=[cb], epochs=epochs
+            ),
+            wbc_all,
+            "ROC-AUC",
+            lambda est, X, y: roc_auc_score(y, -est.score_samples(X)),
         ),
     ]
 
@@ -46,7 +84,7 @@ def run_demo(quick=False, out=sys.stdout):
     """Train every estimator on shipped data and print a results table."""
     rows = []
     tasks = demo_tasks(quick)
-    for i, (name, data_name, make, load, metric) in enumerate(tasks, 1):
+    for i, (name, data_name, make, load, metric, scorer) in enumerate(tasks, 1):
         X_train, X_test, y_train, y_test = load()
         print(
             f"[{i}/{len(tasks)}] {name} on {data_name}: "
@@ -58,7 +96,7 @@ def run_demo(quick=False, out=sys.stdout):
         start = time.perf_counter()
         est.fit(X_train, y_train)
         fit_time = time.perf_counter() - start
-        score = est.score(X_test, y_test)
+        score = scorer(est, X_test, y_test)
         print(
             f"    done: {est.n_iter_} epochs in {fit_time:.1f} s, "
             f"test {metric} {score:.4f}",
@@ -88,6 +126,9 @@ def main(argv=None):
         "--quick", action="store_true", help="a few epochs only (smoke run)"
     )
     args = parser.parse_args(argv)
+    # The command line's own choice (a library must not touch the user's
+    # environment): hide TensorFlow's C++ start-up notices.
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
     if args.command == "demo":
         run_demo(quick=args.quick)
     return 0

@@ -303,15 +303,15 @@ class NeuralEstimatorBase(BaseEstimator):
 
     # -------------------------------------------------------------- predict
 
-    def _forward(self, X):
-        """Network outputs for prepared inputs, as NumPy.
+    def _forward(self, X, model=None):
+        """Outputs of ``model`` (default ``model_``) for prepared inputs.
 
         One compiled inference function (traced once per model) serves
         both paths: small inputs in one call, large ones in chunks of
         ``PREDICT_CHUNK`` rows, so results are the same either way and memory
         stays bounded.
         """
-        fn = _backend.inference_function(self.model_)
+        fn = _backend.inference_function(self.model_ if model is None else model)
         n = _n_rows(X)
         if n <= PREDICT_CHUNK:
             return fn(X)

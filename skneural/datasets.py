@@ -6,7 +6,7 @@ Everything here is built from data shipped inside installed packages
 
 import numpy as np
 
-__all__ = ["digits_split"]
+__all__ = ["digits_split", "load_wbc"]
 
 
 def digits_split(test_size=0.25, random_state=0):
@@ -45,3 +45,43 @@ def digits_split(test_size=0.25, random_state=0):
         stratify=digits.target,
         random_state=random_state,
     )
+
+
+#: Malignant rows of ``load_breast_cancer()`` in the ODDS "wbc" set. Row 41
+#: appears twice, as in the ODDS set: 357 benign + 21 malignant = 378 rows.
+WBC_MALIGNANT_ROWS = (
+    0, 9, 22, 26, 28, 30, 41, 41, 91, 105, 108, 162, 182, 214, 236, 239, 369,
+    414, 468, 501, 536,
+)  # fmt: skip
+
+
+def load_wbc():
+    """The ODDS "wbc" anomaly-detection set, built from sklearn's copy.
+
+    All benign rows of ``load_breast_cancer()`` plus the malignant rows the
+    ODDS set keeps, min-max scaled to [0, 1].
+
+    Returns
+    -------
+    X : ndarray of shape (n_samples, 30)
+    y : ndarray of shape (n_samples,)
+        1 for the outliers (malignant), 0 for inliers.
+
+    Examples
+    --------
+    >>> from skneural.datasets import load_wbc
+    >>> X, y = load_wbc()
+    >>> X.shape, int(y.sum())
+    ((378, 30), 21)
+    """
+    from sklearn.datasets import load_breast_cancer
+
+    data = load_breast_cancer()
+    benign = np.flatnonzero(data.target == 1)
+    rows = np.concatenate([benign, np.array(WBC_MALIGNANT_ROWS)])
+    X = data.data[rows]
+    X = (X - X.min(axis=0)) / (X.max(axis=0) - X.min(axis=0))
+    y = np.concatenate(
+        [np.zeros(len(benign), int), np.ones(len(WBC_MALIGNANT_ROWS), int)]
+    )
+    return X, y

@@ -2,13 +2,15 @@
 
 from sklearn.utils.estimator_checks import parametrize_with_checks
 
-from skneural import CNNClassifier
+from skneural import AutoencoderAnomalyDetector, AutoencoderTransformer, CNNClassifier
 
 # Small, fast configurations: the checks fit dozens of times on tiny data.
 FAST = dict(epochs=30, batch_size=64, random_state=0, n_iter_no_change=5)
 
 ESTIMATORS = [
     CNNClassifier(filters=(8,), dense_units=(16,), **FAST),
+    AutoencoderTransformer(n_components=1, hidden_layer_sizes=(16,), **FAST),
+    AutoencoderAnomalyDetector(hidden_layer_sizes=(16,), **FAST),
 ]
 
 # Checks that cannot hold for a stochastic mini-batch network, and why.
@@ -19,7 +21,18 @@ _STOCHASTIC = {
         "trained weights differ (as for MLPClassifier with SGD)"
     ),
 }
-EXPECTED_FAILED = {"CNNClassifier": _STOCHASTIC}
+EXPECTED_FAILED = {
+    "CNNClassifier": _STOCHASTIC,
+    "AutoencoderTransformer": _STOCHASTIC,
+    "AutoencoderAnomalyDetector": {
+        **_STOCHASTIC,
+        "check_methods_subset_invariance": (
+            "float32 network arithmetic depends on the batch size at the "
+            "1e-7 relative level (different kernels and summation orders), "
+            "and the check compares scores with rtol=1e-7"
+        ),
+    },
+}
 
 
 def _expected_failed(estimator):

@@ -2,9 +2,12 @@
 
 Each ``build_*`` function returns an uncompiled ``keras.Model``; the
 estimators decide the arguments, the shared base compiles and trains.
-Importing this package imports Keras.
+Importing this package imports Keras (and registers the custom layers, which
+unpickling needs).
 """
 
+from .autoencoder import build_autoencoder
 from .cnn import build_cnn
+from .layers import MaskingNoise
 
-__all__ = ["build_cnn"]
+__all__ = ["build_autoencoder", "build_cnn", "MaskingNoise"]

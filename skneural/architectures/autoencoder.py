@@ -1,0 +1,75 @@
+"""Dense autoencoder: encoder, bottleneck, mirrored decoder."""
+
+import keras
+
+from ._common import dense_stack, normalization
+from .layers import MaskingNoise
+
+
+def build_autoencoder(
+    n_features,
+    n_components,
+    *,
+    hidden_layer_sizes=(128, 64),
+    activation="relu",
+    dropout=0.0,
+    noise=0.0,
+    noise_type="gaussian",
+    mean=0.0,
+    variance=1.0,
+):
+    """Encoder (dense layers -> linear code) and mirrored decoder.
+
+    Parameters
+    ----------
+    n_features : int
+        Width of the input rows.
+    n_components : int
+        Width of the bottleneck (the code).
+    hidden_layer_sizes : tuple of int
+        Encoder layer sizes; the decoder uses them in reverse order.
+    activation : str
+        Activation of the hidden layers (the code and output are linear).
+    dropout : float
+        Dropout after each hidden layer (0 disables).
+    noise : float
+        Input corruption during training only (a denoising autoencoder):
+        the standard deviation of Gaussian noise, or the share of masked
+        values with ``noise_type="mask"``. Inputs are standardised first, so
+        the noise is in units of each feature's standard deviation.
+    noise_type : {"gaussian", "mask"}
+        Kind of corruption.
+    mean, variance : array-like of shape (n_features,)
+        Input standardisation statistics learned from the training data.
+
+    Returns
+    -------
+    model : keras.Model
+        ``inputs -> reconstruction`` in standardised units, made of two
+        nested models named ``"encoder"`` (inputs -> code) and ``"decoder"``
+        (code -> reconstruction).
+    """
+    inputs = keras.Input(shape=(n_features,), name="inputs")
+    x = normalization(keras, mean, variance, axis=-1)(inputs)
+    if noise > 0:
+        if noise_type == "mask":
+            x = MaskingNoise(noise, name="masking_noise")(x)
+        else:
+            x = keras.layers.GaussianNoise(noise, name="gaussian_noise")(x)
+    x = dense_stack(keras, x, hidden_layer_sizes, activation, dropout, "encoder")
+    code = keras.layers.Dense(n_components, name="code")(x)
+    encoder = keras.Model(inputs, code, name="encoder")
+
+    code_in = keras.Input(shape=(n_components,), name="code_in")
+    y = dense_stack(
+        keras,
+        code_in,
+        tuple(reversed(hidden_layer_sizes)),
+        activation,
+        dropout,
+        "decoder",
+    )
+    outputs = keras.layers.Dense(n_features, name="reconstruction")(y)
+    decoder = keras.Model(code_in, outputs, name="decoder")
+
+    return keras.Model(inputs, decoder(encoder(inputs)), name="autoencoder")
