@@ -6,6 +6,7 @@ when a network is first built, used or unpickled.
 
 from ._autoencoder import AutoencoderAnomalyDetector, AutoencoderTransformer
 from ._cnn import CNNClassifier
+from ._recurrent import LSTMSequenceClassifier
 
 __version__ = "0.1.0"
 
@@ -13,5 +14,6 @@ __all__ = [
     "AutoencoderAnomalyDetector",
     "AutoencoderTransformer",
     "CNNClassifier",
+    "LSTMSequenceClassifier",
     "__version__",
 ]

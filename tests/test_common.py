@@ -2,7 +2,12 @@
 
 from sklearn.utils.estimator_checks import parametrize_with_checks
 
-from skneural import AutoencoderAnomalyDetector, AutoencoderTransformer, CNNClassifier
+from skneural import (
+    AutoencoderAnomalyDetector,
+    AutoencoderTransformer,
+    CNNClassifier,
+    LSTMSequenceClassifier,
+)
 
 # Small, fast configurations: the checks fit dozens of times on tiny data.
 FAST = dict(epochs=30, batch_size=64, random_state=0, n_iter_no_change=5)
@@ -11,6 +16,7 @@ ESTIMATORS = [
     CNNClassifier(filters=(8,), dense_units=(16,), **FAST),
     AutoencoderTransformer(n_components=1, hidden_layer_sizes=(16,), **FAST),
     AutoencoderAnomalyDetector(hidden_layer_sizes=(16,), **FAST),
+    LSTMSequenceClassifier(units=8, **FAST),
 ]
 
 # Checks that cannot hold for a stochastic mini-batch network, and why.
@@ -22,6 +28,26 @@ _STOCHASTIC = {
     ),
 }
 EXPECTED_FAILED = {
+    "LSTMSequenceClassifier": {
+        **_STOCHASTIC,
+        # The checks give 2-D X and expect X.shape[1] to be a fixed feature
+        # count. A sequence classifier reads 2-D X as n univariate sequences
+        # of length X.shape[1]: n_features_in_ is 1 (features per timestep)
+        # and a different length at predict time is valid, not an error.
+        **dict.fromkeys(
+            [
+                "check_n_features_in",
+                "check_n_features_in_after_fitting",
+                "check_estimators_partial_fit_n_features",
+                "check_classifiers_train",
+            ],
+            "2-D X is a batch of univariate sequences whose length may vary",
+        ),
+        "check_class_weight_classifiers": (
+            "its tabular blobs problem, read as univariate sequences of "
+            "length 2, is not learned to the check's F1 in a short fit"
+        ),
+    },
     "CNNClassifier": _STOCHASTIC,
     "AutoencoderTransformer": _STOCHASTIC,
     "AutoencoderAnomalyDetector": {

@@ -9,5 +9,11 @@ unpickling needs).
 from .autoencoder import build_autoencoder
 from .cnn import build_cnn
 from .layers import MaskingNoise
+from .recurrent import build_recurrent_classifier
 
-__all__ = ["build_autoencoder", "build_cnn", "MaskingNoise"]
+__all__ = [
+    "build_autoencoder",
+    "build_cnn",
+    "build_recurrent_classifier",
+    "MaskingNoise",
+]

@@ -1,0 +1,208 @@
+"""Recurrent estimators: LSTMSequenceClassifier."""
+
+from numbers import Integral, Real
+
+import numpy as np
+from sklearn.utils._param_validation import Interval, StrOptions
+
+from ._base import NeuralClassifierBase, check_positive_ints
+from .preprocessing import as_sequence_list, pad_sequences
+
+
+class LSTMSequenceClassifier(NeuralClassifierBase):
+    """Sequence classifier with LSTM (or GRU) layers.
+
+    Recurrent layers read each sequence step by step and are trained by
+    backpropagation through time; LSTM (and GRU) gates keep gradients from
+    vanishing over long sequences. Sequences of different lengths are padded
+    inside and masked, so padding never changes a prediction, and sequences
+    at predict time may be longer or shorter than any seen in ``fit``.
+    Features are standardised inside the network with statistics learned in
+    ``fit`` (padding ignored).
+
+    Parameters
+    ----------
+    units : int or tuple of int, default=64
+        Units of the recurrent layer; a tuple stacks several layers.
+    cell : {"lstm", "gru"}, default="lstm"
+        Recurrent cell.
+    bidirectional : bool, default=False
+        Also read each sequence backwards and use both final states.
+    dense_units : tuple of int, default=()
+        Optional dense layers between the recurrent layers and the output.
+    data_format : {"channels_last", "channels_first"}, default="channels_last"
+        Array layout: ``(n, timesteps, features)`` (Keras) or
+        ``(n, features, timesteps)`` (aeon, sktime); list items likewise.
+    dropout : float, default=0.1
+        Dropout on the inputs of each recurrent layer (and after dense
+        layers).
+    recurrent_dropout : float, default=0.0
+        Dropout on the recurrent state. Any value > 0 stops TensorFlow from
+        using its fused cuDNN kernel on a GPU (so do non-default
+        activations); the defaults keep it.
+    epochs : int, default=200
+        Maximum number of passes over the training data.
+    batch_size : int or "auto", default=32
+        Mini-batch size; "auto" is ``min(200, n_samples)``.
+    optimizer : str or keras.optimizers.Optimizer, default="adam"
+        Optimizer name or instance (an instance is copied for every fit).
+    learning_rate : float, default=None
+        Step size; ``None`` keeps the optimizer's default.
+    early_stopping : bool, default=True
+        Hold out a stratified ``validation_fraction`` and stop when its loss
+        has not improved by ``tol`` for ``n_iter_no_change`` epochs; the best
+        weights are restored.
+    validation_fraction : float, default=0.1
+        Share of the sequences held out for early stopping.
+    n_iter_no_change : int, default=10
+        Patience of early stopping, in epochs.
+    tol : float, default=1e-4
+        Minimum decrease of the validation loss that counts as improvement.
+    callbacks : list of keras.callbacks.Callback, default=None
+        Extra Keras callbacks; each fit uses fresh copies.
+    class_weight : dict, "balanced" or None, default=None
+        Weights per class label in the loss.
+    random_state : int, RandomState instance or None, default=None
+        Seeds initialisation, dropout, shuffling and the validation split;
+        the global random state is left untouched.
+    verbose : int, default=0
+        1 shows Keras's progress bar.
+    warm_start : bool, default=False
+        Continue training the fitted network on the next ``fit``.
+
+    Attributes
+    ----------
+    model_ : keras.Model
+        The trained network; inputs ``[values, mask]``.
+    classes_ : ndarray of shape (n_classes,)
+        Class labels.
+    n_features_in_ : int
+        Number of features per timestep.
+    history_ : dict of str to list of float
+        Per-epoch logs (``loss``, ``accuracy``, ``val_loss``, ...).
+    loss_curve_ : list of float
+        Training loss per epoch.
+    validation_scores_ : list of float or None
+        Validation accuracy per epoch.
+    best_epoch_ : int or None
+        Index of the epoch whose weights were kept.
+    best_validation_score_ : float or None
+        Validation accuracy of that epoch.
+    n_iter_ : int
+        Number of epochs run.
+
+    See Also
+    --------
+    CNNClassifier : Convolutions, also over 1-D signals.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from skneural import LSTMSequenceClassifier
+    >>> rng = np.random.RandomState(0)
+    >>> X = [rng.normal(size=(t, 2)) for t in rng.randint(5, 15, size=60)]
+    >>> y = [int(s[0, 0] > 0) for s in X]
+    >>> clf = LSTMSequenceClassifier(units=8, epochs=2, random_state=0)
+    >>> clf.fit(X, y).predict(X[:3]).shape
+    (3,)
+    """
+
+    _parameter_constraints = {
+        **NeuralClassifierBase._parameter_constraints,
+        "units": [Interval(Integral, 1, None, closed="left"), tuple, list],
+        "cell": [StrOptions({"lstm", "gru"})],
+        "bidirectional": ["boolean"],
+        "dense_units": [tuple, list],
+        "data_format": [StrOptions({"channels_last", "channels_first"})],
+        "recurrent_dropout": [Interval(Real, 0, 1, closed="left")],
+    }
+
+    def __init__(
+        self,
+        *,
+        units=64,
+        cell="lstm",
+        bidirectional=False,
+        dense_units=(),
+        data_format="channels_last",
+        dropout=0.1,
+        recurrent_dropout=0.0,
+        epochs=200,
+        batch_size=32,
+        optimizer="adam",
+        learning_rate=None,
+        early_stopping=True,
+        validation_fraction=0.1,
+        n_iter_no_change=10,
+        tol=1e-4,
+        callbacks=None,
+        class_weight=None,
+        random_state=None,
+        verbose=0,
+        warm_start=False,
+    ):
+        self.units = units
+        self.cell = cell
+        self.bidirectional = bidirectional
+        self.dense_units = dense_units
+        self.data_format = data_format
+        self.dropout = dropout
+        self.recurrent_dropout = recurrent_dropout
+        self.epochs = epochs
+        self.batch_size = batch_size
+        self.optimizer = optimizer
+        self.learning_rate = learning_rate
+        self.early_stopping = early_stopping
+        self.validation_fraction = validation_fraction
+        self.n_iter_no_change = n_iter_no_change
+        self.tol = tol
+        self.callbacks = callbacks
+        self.class_weight = class_weight
+        self.random_state = random_state
+        self.verbose = verbose
+        self.warm_start = warm_start
+
+    def _prepare_X(self, X, *, reset):
+        if reset:
+            check_positive_ints("units", self.units)
+            check_positive_ints("dense_units", self.dense_units, allow_empty=True)
+        seqs = as_sequence_list(X, data_format=self.data_format)
+        n_features = seqs[0].shape[1]
+        if reset:
+            if len(seqs) < 2:
+                raise ValueError(
+                    f"Found X with {len(seqs)} sequence(s) (n_samples = 1), "
+                    "while a minimum of 2 is required."
+                )
+            self.n_features_in_ = n_features
+            steps = np.concatenate(seqs, axis=0)  # real steps only, no padding
+            self.feature_mean_ = steps.mean(axis=0, dtype=np.float64)
+            self.feature_var_ = steps.var(axis=0, dtype=np.float64)
+        elif n_features != self.n_features_in_:
+            raise ValueError(
+                f"X has {n_features} features per timestep, but "
+                f"{type(self).__name__} was fitted with {self.n_features_in_}."
+            )
+        return pad_sequences(seqs)
+
+    def _build_network(self, X, y):
+        from .architectures import build_recurrent_classifier
+
+        units = self.units if isinstance(self.units, (tuple, list)) else (self.units,)
+        return build_recurrent_classifier(
+            self.n_features_in_,
+            len(self.classes_),
+            units=tuple(units),
+            cell=self.cell,
+            bidirectional=self.bidirectional,
+            dropout=self.dropout,
+            recurrent_dropout=self.recurrent_dropout,
+            dense_units=tuple(self.dense_units),
+            mean=self.feature_mean_,
+            variance=self.feature_var_,
+        )
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.input_tags.three_d_array = True
+        return tags

@@ -1,0 +1,67 @@
+"""Recurrent sequence classifier network."""
+
+import keras
+
+from ._common import dense_stack, normalization
+
+
+def build_recurrent_classifier(
+    n_features,
+    n_classes,
+    *,
+    units=(64,),
+    cell="lstm",
+    bidirectional=False,
+    dropout=0.0,
+    recurrent_dropout=0.0,
+    dense_units=(),
+    mean=0.0,
+    variance=1.0,
+):
+    """Masked (stacked, optionally bidirectional) LSTM/GRU -> softmax.
+
+    The model takes two inputs: ``values`` of shape ``(batch, timesteps,
+    n_features)`` and a boolean ``mask`` of shape ``(batch, timesteps)``
+    that is True at real (not padded) steps; any sequence length works.
+
+    Parameters
+    ----------
+    n_features, n_classes : int
+        Features per timestep; output classes.
+    units : tuple of int
+        Units of each recurrent layer (stacked when several).
+    cell : {"lstm", "gru"}
+        Recurrent cell.
+    bidirectional : bool
+        Read each sequence both ways and concatenate the two states.
+    dropout, recurrent_dropout : float
+        Dropout on each layer's inputs and on its recurrent state. With
+        ``recurrent_dropout > 0`` TensorFlow cannot use the fused cuDNN
+        kernel on a GPU.
+    dense_units : tuple of int
+        Optional dense layers between the recurrent layers and the output.
+    mean, variance : array-like of shape (n_features,)
+        Per-feature input standardisation learned from the training data.
+
+    Returns
+    -------
+    model : keras.Model
+    """
+    layer_cls = {"lstm": keras.layers.LSTM, "gru": keras.layers.GRU}[cell]
+    values = keras.Input(shape=(None, n_features), name="values")
+    mask = keras.Input(shape=(None,), dtype="bool", name="mask")
+    x = normalization(keras, mean, variance, axis=-1)(values)
+    for i, n_units in enumerate(units):
+        layer = layer_cls(
+            n_units,
+            dropout=dropout,
+            recurrent_dropout=recurrent_dropout,
+            return_sequences=i < len(units) - 1,
+            name=f"{cell}_{i}",
+        )
+        if bidirectional:
+            layer = keras.layers.Bidirectional(layer, name=f"bidirectional_{i}")
+        x = layer(x, mask=mask)
+    x = dense_stack(keras, x, dense_units, "relu", dropout, "dense")
+    outputs = keras.layers.Dense(n_classes, activation="softmax", name="output")(x)
+    return keras.Model([values, mask], outputs, name="recurrent_classifier")

@@ -1,0 +1,134 @@
+"""Sequence handling: validation, padding and masks (NumPy only)."""
+
+import numpy as np
+
+__all__ = ["as_sequence_list", "pad_sequences"]
+
+
+def as_sequence_list(X, *, data_format="channels_last", name="X"):
+    """Validate sequence input and return a list of ``(t_i, features)`` arrays.
+
+    Accepts a 3-D array ``(n, timesteps, features)``, a 2-D array
+    ``(n, timesteps)`` of univariate series, or a list of ``(t_i, features)``
+    (or 1-D ``(t_i,)``) arrays of different lengths. With
+    ``data_format="channels_first"`` arrays are ``(n, features, timesteps)``
+    and list items ``(features, t_i)``, as aeon and sktime lay them out.
+
+    Raises
+    ------
+    ValueError
+        For empty input, empty sequences, arrays of more than 3 dimensions,
+        different feature counts, or NaN/inf values.
+    TypeError
+        For sparse matrices or non-numeric values.
+    """
+    if hasattr(X, "toarray") or hasattr(X, "tocsr"):
+        raise TypeError(
+            f"Sparse data was passed for {name}, but sequences must be dense "
+            "arrays or a list of arrays."
+        )
+    if hasattr(X, "iloc") or hasattr(X, "to_numpy"):  # pandas: rows of series
+        X = X.to_numpy()
+    elif not isinstance(X, (list, tuple, np.ndarray)) and hasattr(X, "__array__"):
+        X = np.asarray(X)
+    channels_first = data_format == "channels_first"
+    if isinstance(X, np.ndarray) and X.dtype != object:
+        X = _as_float32(X, name)
+        if X.ndim in (2, 3) and 0 in X.shape[1:]:
+            raise ValueError(
+                f"Found array with 0 feature(s) (shape={X.shape}) while a "
+                f"minimum of 1 is required: {name} has no timesteps or no "
+                "features."
+            )
+        if X.ndim == 3:
+            seqs = X.transpose(0, 2, 1) if channels_first else X
+            seqs = list(seqs)
+        elif X.ndim == 2:
+            seqs = list(X[:, :, None])
+        else:
+            raise ValueError(
+                f"Expected {name} as a 3-D array (n_samples, timesteps, "
+                "features), a 2-D array (n_samples, timesteps) or a list of "
+                f"arrays. Received an array with {X.ndim} dimension(s) of "
+                f"shape {X.shape}. Reshape your data: one univariate "
+                "sequence is X.reshape(1, -1)."
+            )
+    else:
+        try:
+            seqs = list(X)
+        except TypeError as exc:
+            raise TypeError(
+                f"Expected {name} as an array or a list of arrays. "
+                f"Received {type(X).__name__}."
+            ) from exc
+        seqs = [_one_sequence(s, i, channels_first, name) for i, s in enumerate(seqs)]
+    if len(seqs) == 0:
+        raise ValueError(
+            f"Found {name} with 0 sequences (an empty list or array), while a "
+            "minimum of 1 is required."
+        )
+    n_features = {s.shape[1] for s in seqs}
+    if len(n_features) > 1:
+        raise ValueError(
+            f"All sequences in {name} must have the same number of features. "
+            f"Received feature counts {sorted(n_features)}."
+        )
+    for i, s in enumerate(seqs):
+        if s.shape[0] == 0:
+            raise ValueError(f"Sequence {i} of {name} is empty (0 timesteps).")
+        if not np.isfinite(s).all():
+            raise ValueError(
+                f"Input {name} contains NaN or infinity (in sequence {i})."
+            )
+    return seqs
+
+
+def _as_float32(X, name):
+    try:
+        return np.asarray(X, dtype=np.float32)
+    except (TypeError, ValueError) as exc:
+        raise TypeError(
+            f"{name} must be numeric. Received an array of dtype {X.dtype}."
+        ) from exc
+
+
+def _one_sequence(s, i, channels_first, name):
+    try:
+        a = np.asarray(s, dtype=np.float32)
+    except (TypeError, ValueError) as exc:
+        raise TypeError(
+            f"Sequence {i} of {name} is not numeric: {exc}. Received "
+            f"{type(s).__name__}."
+        ) from exc
+    if a.ndim == 1:
+        return a[:, None]
+    if a.ndim == 2:
+        return a.T if channels_first else a
+    raise ValueError(
+        f"Each sequence in {name} must be 1-D (timesteps,) or 2-D "
+        f"(timesteps, features). Received sequence {i} with shape {a.shape}."
+    )
+
+
+def pad_sequences(seqs, dtype=np.float32):
+    """Right-pad sequences with zeros; return ``(values, mask)``.
+
+    ``values`` has shape ``(n, max_t, features)``; ``mask`` ``(n, max_t)`` is
+    True at real timesteps. The network is given the mask explicitly, so no
+    data value is reserved as a padding marker.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from skneural.preprocessing import pad_sequences
+    >>> values, mask = pad_sequences([np.ones((2, 1)), np.ones((3, 1))])
+    >>> values.shape, mask.sum(axis=1).tolist()
+    ((2, 3, 1), [2, 3])
+    """
+    lengths = np.array([len(s) for s in seqs])
+    n_features = seqs[0].shape[1]
+    values = np.zeros((len(seqs), lengths.max(), n_features), dtype=dtype)
+    mask = np.arange(lengths.max())[None, :] < lengths[:, None]
+    for i, s in enumerate(seqs):
+        values[i, : len(s)] = s
+    return values, mask

@@ -1,0 +1,164 @@
+# ruff: noqa: E501  (the bad-input table reads best one case per line)
+"""LSTMSequenceClassifier: inputs, masking, network options, quality."""
+
+import pickle
+
+import numpy as np
+import pytest
+from sklearn.model_selection import GridSearchCV
+
+from skneural import LSTMSequenceClassifier
+from skneural.preprocessing import as_sequence_list, pad_sequences
+
+FAST = dict(units=8, epochs=3, batch_size=64, random_state=0)
+
+
+def first_step_task(n=120, length=12, n_features=2, seed=0, ragged=False):
+    """Class = sign of the first value; lengths vary when ``ragged``."""
+    rng = np.random.RandomState(seed)
+    lengths = rng.randint(4, length + 1, size=n) if ragged else np.full(n, length)
+    X = [rng.normal(size=(t, n_features)).astype(np.float32) for t in lengths]
+    y = np.array([int(s[0, 0] > 0) for s in X])
+    return X, y
+
+
+@pytest.fixture(scope="module")
+def fitted_lstm():
+    X, y = first_step_task(ragged=True)
+    return LSTMSequenceClassifier(**FAST).fit(X, y)
+
+
+def test_input_layouts_agree():
+    rng = np.random.RandomState(0)
+    X3 = rng.normal(size=(30, 10, 2))
+    assert all(
+        np.array_equal(a, b)
+        for a, b in zip(as_sequence_list(X3), as_sequence_list(list(X3)))
+    )
+    first = as_sequence_list(X3.transpose(0, 2, 1), data_format="channels_first")
+    assert np.allclose(first[0], X3[0])
+    uni = as_sequence_list(X3[:, :, 0])
+    assert uni[0].shape == (10, 1)
+    assert as_sequence_list([np.arange(5.0)])[0].shape == (5, 1)
+
+
+def test_padding_and_mask():
+    values, mask = pad_sequences([np.ones((2, 3)), 2 * np.ones((4, 3))])
+    assert values.shape == (2, 4, 3)
+    assert mask.tolist() == [[True, True, False, False], [True] * 4]
+    assert (values[0, 2:] == 0).all()
+
+
+def test_padding_never_changes_a_prediction(fitted_lstm):
+    rng = np.random.RandomState(5)
+    short = rng.normal(size=(5, 2)).astype(np.float32)
+    long_ones = [rng.normal(size=(60, 2)).astype(np.float32) for _ in range(3)]
+    alone = fitted_lstm.predict_proba([short])
+    in_batch = fitted_lstm.predict_proba([short] + long_ones)
+    assert np.allclose(alone[0], in_batch[0], atol=1e-6)
+    # longer than any training sequence (max 12) and length 1 both work
+    assert fitted_lstm.predict_proba([rng.normal(size=(100, 2)), short[:1]]).shape == (
+        2,
+        2,
+    )
+
+
+@pytest.mark.parametrize(
+    "params",
+    [
+        {"cell": "gru"},
+        {"bidirectional": True},
+        {"units": (8, 4)},
+        {"dense_units": (8,)},
+        {"recurrent_dropout": 0.2},
+    ],
+)
+def test_network_options(params):
+    X, y = first_step_task(n=40, ragged=True)
+    est = LSTMSequenceClassifier(**{**FAST, "epochs": 1, **params}).fit(X, y)
+    names = [layer.name for layer in est.model_.layers]
+    if params.get("cell") == "gru":
+        assert "gru_0" in names
+    if params.get("bidirectional"):
+        assert "bidirectional_0" in names
+    if "units" in params:
+        assert {"lstm_0", "lstm_1"} <= set(names)
+    if "dense_units" in params:
+        assert "dense_0" in names
+    proba = est.predict_proba(X)
+    assert proba.shape == (40, 2) and np.allclose(proba.sum(1), 1)
+
+
+def test_grid_search_with_variable_length_lists():
+    X, y = first_step_task(n=80, ragged=True)
+    search = GridSearchCV(
+        LSTMSequenceClassifier(**{**FAST, "epochs": 2}),
+        {"units": [4], "bidirectional": [False, True], "cell": ["lstm", "gru"]},
+        cv=2,
+    ).fit(X, y)
+    assert len(search.cv_results_["params"]) == 4
+    assert search.predict(X[:5]).shape == (5,)
+
+
+def test_string_labels_weights_pickle_and_reproducibility(fitted_lstm):
+    X, y = first_step_task(ragged=True)
+    names = np.array(["neg", "pos"])[y]
+    est = LSTMSequenceClassifier(class_weight="balanced", **FAST)
+    est.fit(X, names, sample_weight=np.ones(len(y)))
+    assert est.classes_.tolist() == ["neg", "pos"]
+    assert set(est.predict(X)) <= {"neg", "pos"}
+    again = LSTMSequenceClassifier(class_weight="balanced", **FAST).fit(
+        X, names, sample_weight=np.ones(len(y))
+    )
+    assert np.array_equal(est.predict_proba(X), again.predict_proba(X))
+    restored = pickle.loads(pickle.dumps(fitted_lstm))
+    assert np.array_equal(restored.predict_proba(X), fitted_lstm.predict_proba(X))
+
+
+def test_channels_first_equals_channels_last():
+    rng = np.random.RandomState(0)
+    X = rng.normal(size=(40, 6, 2))
+    y = (X[:, 0, 0] > 0).astype(int)
+    last = LSTMSequenceClassifier(**FAST).fit(X, y)
+    first = LSTMSequenceClassifier(data_format="channels_first", **FAST).fit(
+        X.transpose(0, 2, 1), y
+    )
+    assert np.allclose(
+        last.predict_proba(X), first.predict_proba(X.transpose(0, 2, 1)), atol=1e-6
+    )
+
+
+def test_learns_a_first_step_task():
+    X, y = first_step_task(n=300, length=10, ragged=True)
+    est = LSTMSequenceClassifier(units=16, random_state=0, batch_size=32).fit(X, y)
+    X_test, y_test = first_step_task(n=200, length=10, seed=1, ragged=True)
+    assert est.score(X_test, y_test) >= 0.9
+
+
+# ------------------------------------------------------------------ bad input
+
+
+@pytest.mark.parametrize(
+    "X, error, match",
+    [
+        ([np.ones((3, 2)), np.ones((4, 3))], ValueError, r"same number of features.*\[2, 3\]"),
+        ([np.ones((3, 2)), np.ones((0, 2))], ValueError, "Sequence 1 of X is empty"),
+        ([], ValueError, "0 sequences"),
+        ([np.ones((3, 2)), np.array([[np.nan, 1.0]])], ValueError, "NaN or infinity"),
+        (np.ones((4, 3, 2, 2)), ValueError, "Received an array with 4 dimension"),
+        ([np.ones((3, 2, 2))], ValueError, r"Received sequence 0 with shape \(3, 2, 2\)"),
+        ([["a", "b"]], TypeError, "Sequence 0 of X is not numeric"),
+    ],
+)  # fmt: skip
+def test_bad_sequences(X, error, match):
+    y = np.arange(len(X)) % 2
+    with pytest.raises(error, match=match):
+        LSTMSequenceClassifier(**FAST).fit(X, y)
+
+
+def test_wrong_feature_count_at_predict_and_label_length(fitted_lstm):
+    with pytest.raises(ValueError, match="3 features per timestep.*fitted with 2"):
+        fitted_lstm.predict([np.ones((4, 3))])
+    X, y = first_step_task(n=20)
+    with pytest.raises(ValueError, match="inconsistent numbers of samples"):
+        LSTMSequenceClassifier(**FAST).fit(X, y[:-1])
