@@ -1,0 +1,22 @@
+"""The Examples sections of the public docstrings run as doctests."""
+
+import doctest
+import importlib
+
+import pytest
+
+MODULES = [
+    "skneural._cnn",
+    "skneural._autoencoder",
+    "skneural._recurrent",
+    "skneural.datasets",
+    "skneural.preprocessing",
+]
+
+
+@pytest.mark.parametrize("name", MODULES)
+def test_docstring_examples(name):
+    module = importlib.import_module(name)
+    result = doctest.testmod(module, optionflags=doctest.ELLIPSIS)
+    assert result.attempted > 0, f"{name} has no examples"
+    assert result.failed == 0
