@@ -282,34 +282,15 @@ def main():
         f"300 digits); memory over {args.mem_fits} fits"
     )
     import_s = import_times()
+    child_args = ["--measure-child", "--fits", str(args.fits)]
+    child_args += ["--mem-fits", str(args.mem_fits)]
     # Each backend in its own process: Keras's backend is fixed at import.
-    results = [
-        run_child(
-            [
-                "--measure-child",
-                "--fits",
-                str(args.fits),
-                "--mem-fits",
-                str(args.mem_fits),
-            ]
-        )
-    ]
+    results = [run_child(child_args)]
     for backend, module in (("jax", "jax"), ("torch", "torch")):
         if importlib.util.find_spec(module) is not None:
             env = {**os.environ, "KERAS_BACKEND": backend}
             try:
-                results.append(
-                    run_child(
-                        [
-                            "--measure-child",
-                            "--fits",
-                            str(args.fits),
-                            "--mem-fits",
-                            str(args.mem_fits),
-                        ],
-                        env,
-                    )
-                )
+                results.append(run_child(child_args, env))
             except RuntimeError as exc:
                 print(f"{backend} backend failed: {exc}")
     for i, res in enumerate(results):
