@@ -144,6 +144,7 @@ class _TFBatchTrainer:
             lambda a: tf.TensorSpec((None,) + tuple(a.shape[1:]), tf.as_dtype(a.dtype)),
             example,
         )
+        _quiet_retracing_warning(self._step)
         self._step.get_concrete_function(specs)
         self._logs = {}
 
@@ -157,6 +158,18 @@ class _TFBatchTrainer:
         return {k: float(v) for k, v in self._logs.items()}
 
     epoch_logs = batch_logs
+
+
+def _quiet_retracing_warning(function):
+    """Turn off TensorFlow's "frequent retracing" warning for ``function``.
+
+    Each fitted model gets its own functions, traced once; a grid search
+    makes many such models, which TensorFlow's heuristic mistakes for
+    accidental retracing of one function. (Private attribute, hence the
+    guard: on other TensorFlow versions the warning may just show.)
+    """
+    if hasattr(function, "_omit_frequent_tracing_warning"):
+        function._omit_frequent_tracing_warning = True
 
 
 def _pack(x, y, sample_weight):
@@ -204,6 +217,7 @@ def _make_inference_function(model):
         compiled = tf.function(
             lambda x: model(x, training=False), reduce_retracing=True
         )
+        _quiet_retracing_warning(compiled)
 
         def run(x):
             return _to_numpy(compiled(x))
