@@ -106,8 +106,7 @@ class _BatchTrainer:
         )
         n = _n_rows(x)
         self._n += n
-        for key, value in self._last.items():
-            self._totals[key] = self._totals.get(key, 0.0) + float(value) * n
+        _accumulate(self._totals, self._last, n)
 
     def batch_logs(self):
         return dict(self._last)
@@ -174,6 +173,12 @@ def _quiet_retracing_warning(function):
 
 def _pack(x, y, sample_weight):
     return (x, y) if sample_weight is None else (x, y, sample_weight)
+
+
+def _accumulate(totals, logs, n):
+    """Add batch-size-weighted log values (epoch means, as Keras reports)."""
+    for key, value in logs.items():
+        totals[key] = totals.get(key, 0.0) + float(value) * n
 
 
 def _n_rows(x):

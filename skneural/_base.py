@@ -27,6 +27,7 @@ from sklearn.utils.validation import (
 )
 
 from . import _backend
+from ._backend import _accumulate, _n_rows
 
 #: Optimizer names accepted as strings (Keras's own identifiers).
 OPTIMIZERS = frozenset(
@@ -519,20 +520,6 @@ def check_positive_ints(name, value, *, allow_empty=False):
         raise ValueError(
             f"{name} must be a tuple of positive ints. Received: {name}={value!r}"
         )
-
-
-def _accumulate(totals, logs, n):
-    """Add batch-size-weighted log values (epoch means, as Keras reports)."""
-    for key, value in logs.items():
-        totals[key] = totals.get(key, 0.0) + float(value) * n
-
-
-def _n_rows(X):
-    if isinstance(X, (list, tuple)):
-        return _n_rows(X[0])
-    if isinstance(X, dict):
-        return _n_rows(next(iter(X.values())))
-    return X.shape[0]
 
 
 def _take(X, idx):
