@@ -6,13 +6,14 @@ when a network is first built, used or unpickled.
 
 from ._autoencoder import AutoencoderAnomalyDetector, AutoencoderTransformer
 from ._cnn import CNNClassifier
-from ._recurrent import LSTMSequenceClassifier
+from ._recurrent import BiLSTMTagger, LSTMSequenceClassifier
 
 __version__ = "0.1.0"
 
 __all__ = [
     "AutoencoderAnomalyDetector",
     "AutoencoderTransformer",
+    "BiLSTMTagger",
     "CNNClassifier",
     "LSTMSequenceClassifier",
     "__version__",

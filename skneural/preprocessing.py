@@ -132,3 +132,46 @@ def pad_sequences(seqs, dtype=np.float32):
     for i, s in enumerate(seqs):
         values[i, : len(s)] = s
     return values, mask
+
+
+def build_vocabulary(items, min_frequency=1):
+    """Map items seen at least ``min_frequency`` times to ids from 2.
+
+    Id 0 is padding and id 1 stands for anything not in the vocabulary.
+
+    Examples
+    --------
+    >>> from skneural.preprocessing import build_vocabulary
+    >>> build_vocabulary(["b", "a", "b"], min_frequency=2)
+    {'b': 2}
+    """
+    from collections import Counter
+
+    counts = Counter(items)
+    kept = sorted(k for k, c in counts.items() if c >= min_frequency)
+    return {k: i + 2 for i, k in enumerate(kept)}
+
+
+def encode_tokens(sentences, vocabulary, char_vocabulary, *, word, max_chars):
+    """Token sentences -> ``(word_ids, [char_ids,] mask)`` padded arrays.
+
+    ``word`` maps a token to its vocabulary key (e.g. lowercasing). Unknown
+    words and characters get id 1; padding is 0.
+    """
+    n, max_len = len(sentences), max(len(s) for s in sentences)
+    word_ids = np.zeros((n, max_len), dtype=np.int32)
+    mask = np.zeros((n, max_len), dtype=bool)
+    chars = None
+    if char_vocabulary is not None:
+        width = min(max_chars, max(len(t) for s in sentences for t in s))
+        chars = np.zeros((n, max_len, max(width, 1)), dtype=np.int32)
+    for i, sentence in enumerate(sentences):
+        mask[i, : len(sentence)] = True
+        word_ids[i, : len(sentence)] = [vocabulary.get(word(t), 1) for t in sentence]
+        if chars is not None:
+            for j, token in enumerate(sentence):
+                ids = [char_vocabulary.get(c, 1) for c in token[: chars.shape[2]]]
+                chars[i, j, : len(ids)] = ids
+    if chars is None:
+        return word_ids, mask
+    return word_ids, chars, mask

@@ -8,12 +8,15 @@ unpickling needs).
 
 from .autoencoder import build_autoencoder
 from .cnn import build_cnn
-from .layers import MaskingNoise
+from .layers import CRF, MaskingNoise
 from .recurrent import build_recurrent_classifier
+from .tagger import build_tagger
 
 __all__ = [
     "build_autoencoder",
     "build_cnn",
     "build_recurrent_classifier",
+    "build_tagger",
+    "CRF",
     "MaskingNoise",
 ]

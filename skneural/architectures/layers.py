@@ -33,3 +33,194 @@ class MaskingNoise(keras.layers.Layer):
 
     def get_config(self):
         return {**super().get_config(), "rate": self.rate, "seed": self.seed}
+
+
+@keras.saving.register_keras_serializable(package="skneural")
+class CRF(keras.layers.Layer):
+    """Linear-chain conditional random field over per-token scores.
+
+    The layer holds the learned transition scores (``transitions[i, j]``:
+    tag ``i`` followed by tag ``j``, plus start and end scores) and passes
+    its input, the per-token emission scores, through unchanged. Training
+    uses :func:`crf_log_likelihood` (forward algorithm) through
+    :class:`CRFLoss`; decoding uses :func:`crf_viterbi`. Everything is
+    written with ``keras.ops``, so it runs on any Keras backend.
+    """
+
+    def __init__(self, n_tags, **kwargs):
+        super().__init__(**kwargs)
+        self.n_tags = n_tags
+
+    def build(self, input_shape):
+        init = keras.initializers.RandomUniform(-0.1, 0.1)
+        self.transitions = self.add_weight(
+            shape=(self.n_tags, self.n_tags), initializer=init, name="transitions"
+        )
+        self.start_scores = self.add_weight(
+            shape=(self.n_tags,), initializer="zeros", name="start_scores"
+        )
+        self.end_scores = self.add_weight(
+            shape=(self.n_tags,), initializer="zeros", name="end_scores"
+        )
+
+    def call(self, inputs):
+        # A new tensor, without the padding mask: CRFLoss reads the padding
+        # from y_true and returns one value per sequence.
+        return ops.copy(inputs)
+
+    def compute_mask(self, inputs, mask=None):
+        return None
+
+    def compute_output_shape(self, input_shape):
+        return input_shape
+
+    def get_config(self):
+        return {**super().get_config(), "n_tags": self.n_tags}
+
+
+def _sequence_score(emissions, tags, mask, transitions, start, end):
+    """Score of the given tag paths: emissions plus transitions."""
+    n_tags = ops.shape(transitions)[0]
+    mask_f = ops.cast(mask, emissions.dtype)
+    emit = ops.take_along_axis(emissions, ops.expand_dims(tags, -1), axis=-1)[..., 0]
+    score = ops.sum(emit * mask_f, axis=1)
+    pairs = tags[:, :-1] * n_tags + tags[:, 1:]
+    trans = ops.take(ops.reshape(transitions, (-1,)), pairs)
+    score += ops.sum(trans * mask_f[:, 1:], axis=1)
+    lengths = ops.cast(ops.sum(mask_f, axis=1), "int32")
+    last = ops.take_along_axis(tags, ops.expand_dims(lengths - 1, -1), axis=1)[:, 0]
+    return score + ops.take(start, tags[:, 0]) + ops.take(end, last)
+
+
+def crf_log_partition(emissions, mask, transitions, start, end):
+    """log Z: log-sum-exp of the scores of all tag paths (forward algorithm).
+
+    ``emissions`` is ``(batch, time, n_tags)``; ``mask`` ``(batch, time)``
+    is True at real steps (right padding). Masked steps carry the forward
+    scores through unchanged.
+    """
+    mask_f = ops.cast(mask, emissions.dtype)
+    alpha = start[None, :] + emissions[:, 0]
+    xs = (ops.transpose(emissions[:, 1:], (1, 0, 2)), ops.transpose(mask_f[:, 1:]))
+
+    def step(alpha, x):
+        emit, m = x
+        scores = (
+            ops.expand_dims(alpha, 2) + transitions[None] + ops.expand_dims(emit, 1)
+        )
+        new = ops.logsumexp(scores, axis=1)
+        m = ops.expand_dims(m, -1)
+        return new * m + alpha * (1.0 - m), None
+
+    alpha, _ = ops.scan(step, alpha, xs)
+    return ops.logsumexp(alpha + end[None, :], axis=-1)
+
+
+def crf_log_likelihood(emissions, tags, mask, transitions, start, end):
+    """Per-sequence log-likelihood of ``tags`` under the CRF."""
+    score = _sequence_score(emissions, tags, mask, transitions, start, end)
+    return score - crf_log_partition(emissions, mask, transitions, start, end)
+
+
+def crf_viterbi(emissions, mask, transitions, start, end):
+    """Best-scoring tag path per sequence (Viterbi), as an int array.
+
+    Positions beyond a sequence's length are filled with 0.
+    """
+    emissions = ops.convert_to_tensor(emissions)
+    mask_f = ops.cast(ops.convert_to_tensor(mask), emissions.dtype)
+    n_steps = int(ops.shape(emissions)[1])
+    score = start[None, :] + emissions[:, 0]
+    backpointers = []
+    for t in range(1, n_steps):
+        cand = ops.expand_dims(score, 2) + transitions[None]
+        best_prev = ops.argmax(cand, axis=1)
+        new = ops.max(cand, axis=1) + emissions[:, t]
+        m = ops.expand_dims(mask_f[:, t], -1)
+        score = new * m + score * (1.0 - m)
+        # a masked step points each tag back to itself
+        keep = ops.cast(m, best_prev.dtype)
+        same = ops.expand_dims(
+            ops.arange(ops.shape(score)[1], dtype=best_prev.dtype), 0
+        )
+        backpointers.append(best_prev * keep + same * (1 - keep))
+    best = ops.argmax(score + end[None, :], axis=-1)
+    path = [best]
+    for bp in reversed(backpointers):
+        best = ops.take_along_axis(bp, ops.expand_dims(best, -1), axis=1)[:, 0]
+        path.append(best)
+    path = ops.stack(path[::-1], axis=1)
+    return ops.convert_to_numpy(path) * ops.convert_to_numpy(mask).astype("int64")
+
+
+class CRFLoss(keras.losses.Loss):
+    """Negative CRF log-likelihood; ``y_true`` is padded with -1.
+
+    Holds the CRF layer whose transition scores it reads, so the gradient
+    reaches them. Not serialised with the model: the estimator builds it
+    again whenever it compiles.
+    """
+
+    def __init__(self, crf_layer, name="crf_loss"):
+        super().__init__(name=name)
+        self.crf_layer = crf_layer
+
+    def call(self, y_true, y_pred):
+        y_true = ops.cast(y_true, "int32")
+        mask = y_true >= 0
+        tags = ops.where(mask, y_true, 0)
+        layer = self.crf_layer
+        ll = crf_log_likelihood(
+            y_pred, tags, mask, layer.transitions, layer.start_scores, layer.end_scores
+        )
+        lengths = ops.maximum(ops.sum(ops.cast(mask, y_pred.dtype), axis=1), 1.0)
+        return -ll / lengths
+
+
+class MaskedTagLoss(keras.losses.Loss):
+    """Per-token softmax cross-entropy, zero at padding.
+
+    ``y_true`` is padded with -1. ``class_weights`` (one per tag) weighs
+    each token by its true tag. Per-token values are returned: Keras's loss
+    reduction then averages over the real tokens using the padding mask the
+    network's output carries.
+    """
+
+    def __init__(self, class_weights=None, name="masked_tag_loss"):
+        super().__init__(name=name)
+        self.class_weights = class_weights
+
+    def call(self, y_true, y_pred):
+        y_true = ops.cast(y_true, "int32")
+        mask = ops.cast(y_true >= 0, y_pred.dtype)
+        tags = ops.where(y_true >= 0, y_true, 0)
+        ce = keras.losses.sparse_categorical_crossentropy(tags, y_pred)
+        weights = mask
+        if self.class_weights is not None:
+            w = ops.convert_to_tensor(self.class_weights, dtype=y_pred.dtype)
+            weights = weights * ops.take(w, tags)
+        return ce * weights
+
+
+class MaskedTokenAccuracy(keras.metrics.Metric):
+    """Token accuracy over real tokens (``y_true`` padded with -1)."""
+
+    def __init__(self, name="accuracy", **kwargs):
+        super().__init__(name=name, **kwargs)
+        self.correct = self.add_variable(shape=(), initializer="zeros", name="correct")
+        self.total = self.add_variable(shape=(), initializer="zeros", name="total")
+
+    def update_state(self, y_true, y_pred, sample_weight=None):
+        y_true = ops.cast(y_true, "int32")
+        mask = ops.cast(y_true >= 0, "float32")
+        pred = ops.cast(ops.argmax(y_pred, axis=-1), "int32")
+        hit = ops.cast(ops.equal(pred, y_true), "float32") * mask
+        self.correct.assign(self.correct + ops.sum(hit))
+        self.total.assign(self.total + ops.sum(mask))
+
+    def result(self):
+        return self.correct / ops.maximum(self.total, 1.0)
+
+    def reset_state(self):
+        self.correct.assign(0.0)
+        self.total.assign(0.0)
