@@ -11,6 +11,7 @@ Keras (and with it TensorFlow) is imported lazily by :func:`import_keras`:
 """
 
 import contextlib
+import json
 import random
 
 import numpy as np
@@ -225,7 +226,7 @@ def _make_inference_function(model):
         _quiet_retracing_warning(compiled)
 
         def run(x):
-            return _to_numpy(compiled(x))
+            return _to_numpy(compiled(tf.nest.map_structure(tf.convert_to_tensor, x)))
 
         return run
     if name == "jax":
@@ -266,8 +267,12 @@ def serialize_model(model):
     The optimizer state is not kept: a model restored from a pickle is
     recompiled with a fresh optimizer if training continues.
     """
+    config = json.loads(model.to_json())
+    # The loss and metrics may hold live objects (a CRF loss holds its
+    # layer); the estimator compiles again when it trains again.
+    config.pop("compile_config", None)
     return {
-        "config": model.to_json(),
+        "config": json.dumps(config),
         "weights": [np.asarray(w) for w in model.get_weights()],
     }
 

@@ -36,6 +36,26 @@ class MaskingNoise(keras.layers.Layer):
 
 
 @keras.saving.register_keras_serializable(package="skneural")
+class ReduceMax(keras.layers.Layer):
+    """Maximum over one axis (e.g. over the characters of each token)."""
+
+    def __init__(self, axis, **kwargs):
+        super().__init__(**kwargs)
+        self.axis = axis
+
+    def call(self, inputs):
+        return ops.max(inputs, axis=self.axis)
+
+    def compute_output_shape(self, input_shape):
+        shape = list(input_shape)
+        del shape[self.axis]
+        return tuple(shape)
+
+    def get_config(self):
+        return {**super().get_config(), "axis": self.axis}
+
+
+@keras.saving.register_keras_serializable(package="skneural")
 class CRF(keras.layers.Layer):
     """Linear-chain conditional random field over per-token scores.
 

@@ -49,7 +49,7 @@ def build_recurrent_classifier(
     """
     layer_cls = {"lstm": keras.layers.LSTM, "gru": keras.layers.GRU}[cell]
     values = keras.Input(shape=(None, n_features), name="values")
-    mask = keras.Input(shape=(None,), dtype="bool", name="mask")
+    mask = keras.Input(shape=(None,), dtype="bool", name="token_mask")
     x = normalization(keras, mean, variance, axis=-1)(values)
     for i, n_units in enumerate(units):
         layer = layer_cls(

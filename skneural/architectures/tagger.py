@@ -3,7 +3,7 @@
 import keras
 
 from ._common import normalization
-from .layers import CRF
+from .layers import CRF, ReduceMax
 
 
 def build_tagger(
@@ -41,7 +41,7 @@ def build_tagger(
     -------
     model : keras.Model
     """
-    mask = keras.Input(shape=(None,), dtype="bool", name="mask")
+    mask = keras.Input(shape=(None,), dtype="bool", name="token_mask")
     if vocab_size is not None:
         word_ids = keras.Input(shape=(None,), dtype="int32", name="word_ids")
         inputs = [word_ids]
@@ -54,13 +54,18 @@ def build_tagger(
             c = keras.layers.Embedding(
                 n_chars, char_embedding_dim, name="char_embedding"
             )(char_ids)
-            c = keras.layers.TimeDistributed(
-                keras.layers.Conv1D(char_filters, 3, padding="same", activation="relu"),
+            # A (1, 3) 2-D convolution over (tokens, characters) is a 1-D
+            # convolution along each token's characters; then the max over
+            # characters. (TimeDistributed over a dynamic number of tokens
+            # mis-shapes its output inside tf.function.)
+            c = keras.layers.Conv2D(
+                char_filters,
+                (1, 3),
+                padding="same",
+                activation="relu",
                 name="char_cnn",
             )(c)
-            c = keras.layers.TimeDistributed(
-                keras.layers.GlobalMaxPooling1D(), name="char_pool"
-            )(c)
+            c = ReduceMax(axis=2, name="char_pool")(c)
             x = keras.layers.Concatenate(name="token_features")([x, c])
     else:
         values = keras.Input(shape=(None, n_features), name="values")

@@ -1,0 +1,283 @@
+# ruff: noqa: E501  (tables of cases read best one per line)
+"""BiLSTMTagger and its CRF layer."""
+
+import itertools
+import pickle
+
+import numpy as np
+import pytest
+from scipy.special import logsumexp
+from sklearn.model_selection import GridSearchCV, cross_val_score
+
+from skneural import BiLSTMTagger
+from skneural.metrics import entity_f1_scorer
+
+FAST = dict(units=16, embedding_dim=16, char_filters=8, epochs=5, random_state=0)
+WORDS = [f"w{i}" for i in range(20)]
+
+
+def later_token_task(n, seed):
+    """A token's tag says whether the *next* token's number is even."""
+    rng = np.random.RandomState(seed)
+    X, Y = [], []
+    for _ in range(n):
+        sentence = list(rng.choice(WORDS, rng.randint(4, 10)))
+        tags = [
+            "A" if int(sentence[i + 1][1:]) % 2 == 0 else "B"
+            for i in range(len(sentence) - 1)
+        ] + ["E"]
+        X.append(sentence)
+        Y.append(tags)
+    return X, Y
+
+
+@pytest.fixture(scope="module")
+def later_data():
+    return later_token_task(400, 0), later_token_task(200, 1)
+
+
+@pytest.fixture(scope="module")
+def small_tagger(later_data):
+    (X, Y), _ = later_data
+    return BiLSTMTagger(**FAST).fit(X[:100], Y[:100])
+
+
+# ---------------------------------------------------------------------- CRF
+
+
+def _brute_force(emissions, transitions, start, end):
+    """All paths' scores of one sequence, by enumeration."""
+    n, k = emissions.shape
+    paths = list(itertools.product(range(k), repeat=n))
+    scores = []
+    for path in paths:
+        s = (
+            start[path[0]]
+            + end[path[-1]]
+            + sum(emissions[t, p] for t, p in enumerate(path))
+        )
+        s += sum(transitions[a, b] for a, b in zip(path, path[1:]))
+        scores.append(s)
+    return paths, np.array(scores)
+
+
+def test_crf_log_partition_and_viterbi_match_brute_force():
+    import keras
+
+    from skneural.architectures.layers import (
+        crf_log_likelihood,
+        crf_log_partition,
+        crf_viterbi,
+    )
+
+    rng = np.random.RandomState(0)
+    k, T = 3, 5
+    lengths = [5, 3, 1]
+    emissions = rng.normal(size=(3, T, k)).astype("float32")
+    transitions = rng.normal(size=(k, k)).astype("float32")
+    start, end = (
+        rng.normal(size=k).astype("float32"),
+        rng.normal(size=k).astype("float32"),
+    )
+    mask = np.arange(T)[None, :] < np.array(lengths)[:, None]
+
+    log_z = keras.ops.convert_to_numpy(
+        crf_log_partition(emissions, mask, transitions, start, end)
+    )
+    best = crf_viterbi(emissions, mask, transitions, start, end)
+    for i, n in enumerate(lengths):
+        paths, scores = _brute_force(emissions[i, :n], transitions, start, end)
+        assert log_z[i] == pytest.approx(logsumexp(scores), rel=1e-5)
+        assert tuple(best[i, :n]) == paths[int(np.argmax(scores))]
+        assert (best[i, n:] == 0).all()
+        # likelihood of a given path = its score - log Z
+        tags = np.zeros((1, T), dtype="int32")
+        tags[0, :n] = paths[7 % len(paths)]
+        ll = crf_log_likelihood(
+            emissions[i : i + 1], tags, mask[i : i + 1], transitions, start, end
+        )
+        expected = scores[7 % len(paths)] - logsumexp(scores)
+        assert float(keras.ops.convert_to_numpy(ll)[0]) == pytest.approx(
+            expected, rel=1e-4
+        )
+
+
+def test_crf_marginals_sum_to_one_and_match_brute_force():
+    from skneural._recurrent import _crf_marginals
+
+    rng = np.random.RandomState(1)
+    emissions, transitions = rng.normal(size=(4, 3)), rng.normal(size=(3, 3))
+    start, end = rng.normal(size=3), rng.normal(size=3)
+    marg = _crf_marginals(emissions, transitions, start, end)
+    paths, scores = _brute_force(emissions, transitions, start, end)
+    probs = np.exp(scores - logsumexp(scores))
+    expected = np.zeros((4, 3))
+    for path, p in zip(paths, probs):
+        for t, tag in enumerate(path):
+            expected[t, tag] += p
+    assert np.allclose(marg, expected)
+    assert np.allclose(marg.sum(axis=1), 1)
+
+
+# ------------------------------------------------------------------ quality
+
+
+def test_bidirectional_reads_later_tokens_unidirectional_cannot(later_data):
+    (X, Y), (X_test, Y_test) = later_data
+    bi = BiLSTMTagger(random_state=0).fit(X, Y)
+    assert bi.score(X_test, Y_test) >= 0.98
+    uni = BiLSTMTagger(bidirectional=False, random_state=0).fit(X, Y)
+    # the next token is unseen from the left: about half the A/B tags wrong
+    assert uni.score(X_test, Y_test) < 0.8
+
+
+def test_crf_tagger_learns_the_same_task(later_data):
+    (X, Y), (X_test, Y_test) = later_data
+    crf = BiLSTMTagger(crf=True, random_state=0).fit(X, Y)
+    assert crf.score(X_test, Y_test) >= 0.98
+    proba = crf.predict_proba(X_test[:3])
+    assert [p.shape for p in proba] == [(len(s), 3) for s in X_test[:3]]
+    assert all(np.allclose(p.sum(axis=1), 1) for p in proba)
+
+
+def test_character_features_tag_unseen_words_by_spelling():
+    rng = np.random.RandomState(0)
+    stems = ["".join(rng.choice(list("bcdfgklmnprst"), 4)) for _ in range(200)]
+    suffix = {"V": "ing", "N": "ness", "A": "ous"}
+
+    def make(stems_used, n):
+        X, Y = [], []
+        for _ in range(n):
+            tags = list(rng.choice(list(suffix), rng.randint(3, 7)))
+            X.append([rng.choice(stems_used) + suffix[t] for t in tags])
+            Y.append(tags)
+        return X, Y
+
+    X, Y = make(stems[:100], 300)
+    X_new, Y_new = make(stems[100:], 100)  # no test word was seen in fit
+    params = {**FAST, "epochs": 30}
+    with_chars = BiLSTMTagger(**params).fit(X, Y)
+    assert with_chars.score(X_new, Y_new) >= 0.95
+    words_only = BiLSTMTagger(char_features=False, **params).fit(X, Y)
+    assert words_only.score(X_new, Y_new) < 0.6
+
+
+def test_numeric_sequences():
+    rng = np.random.RandomState(0)
+    X = [rng.normal(size=(t, 2)) for t in rng.randint(5, 15, size=150)]
+    Y = [np.where(s[:, 0] > 0, "up", "down").tolist() for s in X]
+    est = BiLSTMTagger(**{**FAST, "epochs": 40}).fit(X, Y)
+    assert est.n_features_in_ == 2
+    assert est.score(X, Y) > 0.9
+    with pytest.raises(ValueError, match="3 features per step.*fitted with 2"):
+        est.predict([np.ones((4, 3))])
+    with pytest.raises(ValueError, match="fitted on numeric sequences"):
+        est.predict([["a", "b"]])
+
+
+# ------------------------------------------------------------- sklearn API
+
+
+def test_predict_shapes_proba_and_unseen_tags(small_tagger, later_data):
+    (X, Y), _ = later_data
+    pred = small_tagger.predict(X[:5])
+    assert [len(p) for p in pred] == [len(s) for s in X[:5]]
+    assert set(small_tagger.classes_) == {"A", "B", "E"}
+    proba = small_tagger.predict_proba(X[:5])
+    assert all(np.allclose(p.sum(1), 1) for p in proba)
+    assert all(
+        (small_tagger.classes_[p.argmax(1)] == np.array(t)).all()
+        for p, t in zip(proba, pred)
+    )
+    # a tag never seen in fit is simply an error in score, not a crash
+    y_odd = [["Z"] * len(s) for s in X[:5]]
+    assert small_tagger.score(X[:5], y_odd) == 0.0
+    # unseen words map to the out-of-vocabulary index
+    word_ids = small_tagger._prepare_X([["never", "w3"]], reset=False)[0]
+    assert word_ids.tolist() == [[1, small_tagger.vocabulary_["w3"]]]
+    assert len(small_tagger.predict([["never", "seen"]])[0]) == 2
+
+
+def test_pickle_reproducibility_and_warm_start(later_data):
+    (X, Y), _ = later_data
+    for crf in (False, True):
+        a = BiLSTMTagger(crf=crf, **FAST).fit(X[:60], Y[:60])
+        b = BiLSTMTagger(crf=crf, **FAST).fit(X[:60], Y[:60])
+        assert a.predict(X[:20]) == b.predict(X[:20])
+        restored = pickle.loads(pickle.dumps(a))
+        for p, q in zip(restored.predict_proba(X[:20]), a.predict_proba(X[:20])):
+            assert np.allclose(p, q, atol=1e-6)
+    warm = BiLSTMTagger(warm_start=True, early_stopping=False, **{**FAST, "epochs": 2})
+    warm.fit(X[:60], Y[:60]).fit(X[:60], Y[:60])
+    assert warm.n_iter_ == 4
+
+
+def test_class_weight_changes_the_loss(later_data):
+    (X, Y), _ = later_data
+    params = {**FAST, "epochs": 2, "early_stopping": False}
+    plain = BiLSTMTagger(**params).fit(X[:60], Y[:60])
+    weighted = BiLSTMTagger(class_weight={"E": 5.0}, **params).fit(X[:60], Y[:60])
+    assert weighted.tag_weights_.tolist() == [1.0, 1.0, 5.0]
+    assert weighted.loss_curve_[0] > plain.loss_curve_[0]
+    balanced = BiLSTMTagger(class_weight="balanced", **params).fit(X[:60], Y[:60])
+    assert balanced.tag_weights_[2] > balanced.tag_weights_[0]
+
+
+def test_grid_search_and_cross_val_with_span_f1():
+    rng = np.random.RandomState(0)
+    names = ["anna", "bob", "carl"]
+    X, Y = [], []
+    for _ in range(90):
+        sentence = list(rng.choice(["the", "a", "saw", "met"], 4))
+        i = rng.randint(0, 3)
+        sentence[i : i + 2] = [rng.choice(names), "smith"]
+        tags = ["O"] * 4
+        tags[i : i + 2] = ["B-PER", "I-PER"]
+        X.append(sentence)
+        Y.append(tags)
+    params = {**FAST, "epochs": 30, "batch_size": 8}
+    scores = cross_val_score(BiLSTMTagger(**params), X, Y, cv=3)
+    assert scores.mean() > 0.9  # token accuracy, the estimator's score
+    search = GridSearchCV(
+        BiLSTMTagger(**params), {"crf": [False, True]}, cv=2, scoring=entity_f1_scorer
+    ).fit(X, Y)
+    assert search.best_score_ > 0.8
+    assert set(search.cv_results_["param_crf"]) == {False, True}
+
+
+def test_estimator_api_checks_that_apply():
+    # scikit-learn's data checks feed 2-D numeric arrays, which a tagger of
+    # lists of sentences cannot take (its two_d_array tag is False, so
+    # parametrize_with_checks skips it); these checks need no such data.
+    from sklearn.utils import estimator_checks as ec
+
+    est = BiLSTMTagger()
+    for check in [
+        ec.check_no_attributes_set_in_init,
+        ec.check_get_params_invariance,
+        ec.check_set_params,
+        ec.check_parameters_default_constructible,
+        ec.check_estimator_cloneable,
+        ec.check_estimator_repr,
+    ]:
+        check("BiLSTMTagger", est)
+
+
+# ---------------------------------------------------------------- bad input
+
+
+@pytest.mark.parametrize(
+    "X, y, error, match",
+    [
+        ([["a", "b"]], [["O"]], ValueError, r"len\(X\[i\]\) != len\(y\[i\]\)"),
+        ([["a"], []], [["O"], []], ValueError, "Sentence 1 of X is empty"),
+        ([], [], ValueError, "0 sentences"),
+        ([["a", 3]], [["O", "O"]], TypeError, "mixes tokens that are not strings"),
+        ([np.ones((3, 2)), np.ones((3, 4))], [["O"] * 3] * 2, ValueError, "same number of features"),
+        (np.ones((4, 5)), [["O"] * 5] * 4, ValueError, "Received a 2-D array of shape"),
+        ([["a"], ["b"]], [["O"]], ValueError, "2 sentences but y has 1"),
+    ],
+)  # fmt: skip
+def test_bad_input(X, y, error, match):
+    with pytest.raises(error, match=match):
+        BiLSTMTagger(**FAST).fit(X, y)
