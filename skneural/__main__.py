@@ -34,6 +34,7 @@ def demo_tasks(quick=False):
     from . import datasets
     from ._autoencoder import AutoencoderAnomalyDetector, AutoencoderTransformer
     from ._cnn import CNNClassifier
+    from ._recurrent import BiLSTMTagger, LSTMSequenceClassifier
 
     epochs = 5 if quick else 200
 
@@ -41,6 +42,14 @@ def demo_tasks(quick=False):
         X_train, X_test, y_train, y_test = datasets.digits_split()
         flat = (X_train.reshape(len(X_train), -1), X_test.reshape(len(X_test), -1))
         return flat[0] / 16.0, flat[1] / 16.0, y_train, y_test
+
+    def long_dependency():
+        X, y = datasets.make_long_dependency(600, length=40, random_state=0)
+        return X[:400], X[400:], y[:400], y[400:]
+
+    def lookahead_tags():
+        X, y = datasets.make_lookahead_tagging(600, random_state=0)
+        return X[:400], X[400:], y[:400], y[400:]
 
     def wbc_all():
         X, y = datasets.load_wbc()
@@ -76,6 +85,24 @@ def demo_tasks(quick=False):
             wbc_all,
             "ROC-AUC",
             lambda est, X, y: roc_auc_score(y, -est.score_samples(X)),
+        ),
+        (
+            "LSTMSequenceClassifier",
+            "class set by the first 3 of 40 steps",
+            lambda cb: LSTMSequenceClassifier(
+                units=32, random_state=0, callbacks=[cb], epochs=epochs
+            ),
+            long_dependency,
+            "accuracy",
+            lambda est, X, y: est.score(X, y),
+        ),
+        (
+            "BiLSTMTagger",
+            "tags that depend on the next word",
+            lambda cb: BiLSTMTagger(random_state=0, callbacks=[cb], epochs=epochs),
+            lookahead_tags,
+            "token accuracy",
+            lambda est, X, y: est.score(X, y),
         ),
     ]
 

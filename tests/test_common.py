@@ -1,10 +1,12 @@
 """scikit-learn's estimator checks over every skneural estimator."""
 
+import pytest
 from sklearn.utils.estimator_checks import parametrize_with_checks
 
 from skneural import (
     AutoencoderAnomalyDetector,
     AutoencoderTransformer,
+    BiLSTMTagger,
     CNNClassifier,
     LSTMSequenceClassifier,
 )
@@ -68,3 +70,27 @@ def _expected_failed(estimator):
 @parametrize_with_checks(ESTIMATORS, expected_failed_checks=_expected_failed)
 def test_sklearn_compatible(estimator, check):
     check(estimator)
+
+
+# BiLSTMTagger takes lists of sentences (lists of str tokens, or arrays of
+# different lengths) and y as lists of tag lists. scikit-learn's data checks
+# all feed 2-D numeric arrays and 1-D targets, which are not valid tagger
+# input, so its two_d_array tag is False and parametrize_with_checks skips
+# it. The checks below need no data and do apply; fitting, cloning,
+# pickling, grid search and cross-validation on sentence lists are tested
+# in test_tagger.py.
+TAGGER_CHECKS = [
+    "check_no_attributes_set_in_init",
+    "check_get_params_invariance",
+    "check_set_params",
+    "check_parameters_default_constructible",
+    "check_estimator_cloneable",
+    "check_estimator_repr",
+]
+
+
+@pytest.mark.parametrize("check_name", TAGGER_CHECKS)
+def test_tagger_api_checks(check_name):
+    from sklearn.utils import estimator_checks
+
+    getattr(estimator_checks, check_name)("BiLSTMTagger", BiLSTMTagger())

@@ -14,6 +14,8 @@ def test_quick_demo_prints_a_row_per_estimator():
         "CNNClassifier",
         "AutoencoderTransformer",
         "AutoencoderAnomalyDetector",
+        "LSTMSequenceClassifier",
+        "BiLSTMTagger",
     ]
     for name, _, metric, score, fit_time in rows:
         assert fit_time > 0

@@ -11,6 +11,7 @@ MODULES = [
     "skneural._recurrent",
     "skneural.datasets",
     "skneural.preprocessing",
+    "skneural.metrics",
 ]
 
 

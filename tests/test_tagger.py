@@ -245,24 +245,6 @@ def test_grid_search_and_cross_val_with_span_f1():
     assert set(search.cv_results_["param_crf"]) == {False, True}
 
 
-def test_estimator_api_checks_that_apply():
-    # scikit-learn's data checks feed 2-D numeric arrays, which a tagger of
-    # lists of sentences cannot take (its two_d_array tag is False, so
-    # parametrize_with_checks skips it); these checks need no such data.
-    from sklearn.utils import estimator_checks as ec
-
-    est = BiLSTMTagger()
-    for check in [
-        ec.check_no_attributes_set_in_init,
-        ec.check_get_params_invariance,
-        ec.check_set_params,
-        ec.check_parameters_default_constructible,
-        ec.check_estimator_cloneable,
-        ec.check_estimator_repr,
-    ]:
-        check("BiLSTMTagger", est)
-
-
 # ---------------------------------------------------------------- bad input
 
 
