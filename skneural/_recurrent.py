@@ -206,6 +206,7 @@ class LSTMSequenceClassifier(NeuralClassifierBase):
             dense_units=tuple(self.dense_units),
             mean=self.feature_mean_,
             variance=self.feature_var_,
+            max_timesteps=int(X[1].sum(axis=1).max()),
         )
 
     def __sklearn_tags__(self):

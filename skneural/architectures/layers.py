@@ -1,6 +1,7 @@
 """Custom Keras layers, written with ``keras.ops`` (any backend)."""
 
 import keras
+import numpy as np
 from keras import ops
 
 
@@ -244,3 +245,31 @@ class MaskedTokenAccuracy(keras.metrics.Metric):
     def reset_state(self):
         self.correct.assign(0.0)
         self.total.assign(0.0)
+
+
+@keras.saving.register_keras_serializable(package="skneural")
+class ChronoInitializer(keras.initializers.Initializer):
+    """Chrono initialisation of an LSTM's gate biases (Tallec & Ollivier).
+
+    Forget-gate biases are ``log(u)`` with ``u ~ Uniform(1, max_timesteps -
+    1)`` and input-gate biases their negatives, so that, from the start,
+    memories decay over time scales up to the sequence length. With Keras's
+    default (forget bias 1) a memory fades by ``sigmoid(1) ~ 0.73`` per step,
+    and a class decided by the first of 100 steps is not learned at all.
+    Keras's LSTM bias layout is ``[input, forget, cell, output]``.
+    """
+
+    def __init__(self, max_timesteps, seed=None):
+        self.max_timesteps = float(max_timesteps)
+        self.seed = seed
+
+    def __call__(self, shape, dtype=None):
+        units = shape[0] // 4
+        rng = np.random.RandomState(self.seed)
+        high = max(self.max_timesteps - 1.0, 2.0)
+        forget = np.log(rng.uniform(1.0, high, size=units))
+        bias = np.concatenate([-forget, forget, np.zeros(2 * units)])
+        return ops.convert_to_tensor(bias, dtype=dtype or "float32")
+
+    def get_config(self):
+        return {"max_timesteps": self.max_timesteps, "seed": self.seed}

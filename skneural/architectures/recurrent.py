@@ -1,8 +1,11 @@
 """Recurrent sequence classifier network."""
 
+import random
+
 import keras
 
 from ._common import dense_stack, normalization
+from .layers import ChronoInitializer
 
 
 def build_recurrent_classifier(
@@ -17,6 +20,7 @@ def build_recurrent_classifier(
     dense_units=(),
     mean=0.0,
     variance=1.0,
+    max_timesteps=None,
 ):
     """Masked (stacked, optionally bidirectional) LSTM/GRU -> softmax.
 
@@ -42,6 +46,10 @@ def build_recurrent_classifier(
         Optional dense layers between the recurrent layers and the output.
     mean, variance : array-like of shape (n_features,)
         Per-feature input standardisation learned from the training data.
+    max_timesteps : int, default=None
+        Longest training sequence. Given, LSTM gate biases get chrono
+        initialisation (:class:`ChronoInitializer`) for memories that span
+        up to that many steps; None keeps Keras's forget bias of 1.
 
     Returns
     -------
@@ -52,12 +60,22 @@ def build_recurrent_classifier(
     mask = keras.Input(shape=(None,), dtype="bool", name="token_mask")
     x = normalization(keras, mean, variance, axis=-1)(values)
     for i, n_units in enumerate(units):
+        extra = {}
+        if cell == "lstm" and max_timesteps:
+            # seed from Python's random module, as Keras's own initializers
+            # are (the estimator seeds it for reproducible fits)
+            seed = random.randint(0, 2**31 - 1)
+            extra = dict(
+                unit_forget_bias=False,
+                bias_initializer=ChronoInitializer(max_timesteps, seed=seed),
+            )
         layer = layer_cls(
             n_units,
             dropout=dropout,
             recurrent_dropout=recurrent_dropout,
             return_sequences=i < len(units) - 1,
             name=f"{cell}_{i}",
+            **extra,
         )
         if bidirectional:
             layer = keras.layers.Bidirectional(layer, name=f"bidirectional_{i}")
