@@ -12,6 +12,7 @@ MODULES = [
     "skneural.datasets",
     "skneural.preprocessing",
     "skneural.metrics",
+    "skneural.plotting",
 ]
 
 
