@@ -63,7 +63,7 @@ _SHARED_DOC_ATTRS = """\
     model_ : keras.Model
         The trained autoencoder (nested ``"encoder"`` and ``"decoder"``
         models), working in standardised units.
-    mean_, scale_ : ndarray of shape (n_features_in_,)
+    mean_, scale_ : ndarray of shape (n_features,)
         Per-feature mean and standard deviation learned in ``fit``; the
         network sees ``(X - mean_) / scale_``.
     n_features_in_ : int
@@ -282,7 +282,7 @@ class AutoencoderTransformer(
 
         Returns
         -------
-        X_original : ndarray of shape (n_samples, n_features_in_)
+        X_original : ndarray of shape (n_samples, n_features)
         """
         check_is_fitted(self)
         from sklearn.utils.validation import check_array
