@@ -160,6 +160,17 @@ def _prf(hits, n_pred, n_true):
 def entity_f1_score(y_true, y_pred, *, scheme="IOB2"):
     """Micro-averaged entity F1 (see :func:`entity_precision_recall_f1`).
 
+    Parameters
+    ----------
+    y_true, y_pred : list of sequences of str
+        True and predicted tags, sentence by sentence.
+    scheme : {"IOB1", "IOB2", "BIO", "BIOES"}, default="IOB2"
+        Tagging scheme.
+
+    Returns
+    -------
+    f1 : float
+
     Examples
     --------
     >>> from skneural.metrics import entity_f1_score
@@ -174,12 +185,44 @@ def entity_f1_scorer(estimator, X, y):
 
     For another scheme use
     ``sklearn.metrics.make_scorer(entity_f1_score, scheme="BIOES")``.
+
+    Parameters
+    ----------
+    estimator : fitted tagger
+        Anything whose ``predict(X)`` returns tag sequences.
+    X : list of sequences
+        Sentences.
+    y : list of sequences of str
+        True tags.
+
+    Returns
+    -------
+    f1 : float
+
+    Examples
+    --------
+    >>> from skneural import BiLSTMTagger
+    >>> from skneural.metrics import entity_f1_scorer
+    >>> X = [["Ann", "met", "Bob"], ["Bob", "left"]] * 10
+    >>> y = [["B-PER", "O", "B-PER"], ["B-PER", "O"]] * 10
+    >>> tagger = BiLSTMTagger(units=8, epochs=2, random_state=0).fit(X, y)
+    >>> 0.0 <= entity_f1_scorer(tagger, X, y) <= 1.0
+    True
     """
     return entity_f1_score(y, estimator.predict(X))
 
 
 def token_accuracy(y_true, y_pred):
     """Share of tokens whose predicted tag equals the true tag.
+
+    Parameters
+    ----------
+    y_true, y_pred : list of sequences
+        True and predicted tags, sentence by sentence (same lengths).
+
+    Returns
+    -------
+    accuracy : float
 
     Examples
     --------

@@ -21,6 +21,15 @@ def as_sequence_list(X, *, data_format="channels_last", name="X"):
         different feature counts, or NaN/inf values.
     TypeError
         For sparse matrices or non-numeric values.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from skneural.preprocessing import as_sequence_list
+    >>> [s.shape for s in as_sequence_list([np.zeros(3), np.zeros((5, 1))])]
+    [(3, 1), (5, 1)]
+    >>> as_sequence_list(np.zeros((2, 4, 3)), data_format="channels_first")[0].shape
+    (3, 4)
     """
     if hasattr(X, "toarray") or hasattr(X, "tocsr"):
         raise TypeError(
@@ -157,6 +166,16 @@ def encode_tokens(sentences, vocabulary, char_vocabulary, *, word, max_chars):
 
     ``word`` maps a token to its vocabulary key (e.g. lowercasing). Unknown
     words and characters get id 1; padding is 0.
+
+    Examples
+    --------
+    >>> from skneural.preprocessing import encode_tokens
+    >>> words, chars, mask = encode_tokens(
+    ...     [["ab", "c"], ["zz"]], {"ab": 2, "c": 3}, {"a": 2, "b": 3, "c": 4},
+    ...     word=str, max_chars=5,
+    ... )
+    >>> words.tolist(), chars[0, 0].tolist(), mask.tolist()
+    ([[2, 3], [1, 0]], [2, 3], [[True, True], [True, False]])
     """
     n, max_len = len(sentences), max(len(s) for s in sentences)
     word_ids = np.zeros((n, max_len), dtype=np.int32)
