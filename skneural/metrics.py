@@ -126,15 +126,7 @@ def entity_precision_recall_f1(y_true, y_pred, *, scheme="IOB2", average="micro"
     >>> entity_precision_recall_f1(y_true, y_pred)
     (1.0, 0.5, 0.6666666666666666)
     """
-    if len(y_true) != len(y_pred):
-        raise ValueError(
-            f"y_true has {len(y_true)} sentences but y_pred has {len(y_pred)}."
-        )
-    for i, (a, b) in enumerate(zip(y_true, y_pred)):
-        if len(a) != len(b):
-            raise ValueError(
-                f"Sentence {i} has {len(a)} true tags but {len(b)} predicted tags."
-            )
+    _check_lengths(y_true, y_pred)
     true = set().union(*_entity_sets(y_true, scheme))
     pred = set().union(*_entity_sets(y_pred, scheme))
     if average == "micro":
@@ -148,6 +140,19 @@ def entity_precision_recall_f1(y_true, y_pred, *, scheme="IOB2", average="micro"
         kind: _prf(hits[kind], n_pred[kind], n_true[kind]) + (n_true[kind],)
         for kind in sorted(set(n_true) | set(n_pred))
     }
+
+
+def _check_lengths(y_true, y_pred):
+    """Same number of sentences, and of tags in each sentence."""
+    if len(y_true) != len(y_pred):
+        raise ValueError(
+            f"y_true has {len(y_true)} sentences but y_pred has {len(y_pred)}."
+        )
+    for i, (a, b) in enumerate(zip(y_true, y_pred)):
+        if len(a) != len(b):
+            raise ValueError(
+                f"Sentence {i} has {len(a)} true tags but {len(b)} predicted tags."
+            )
 
 
 def _prf(hits, n_pred, n_true):
@@ -230,16 +235,9 @@ def token_accuracy(y_true, y_pred):
     >>> token_accuracy([["B-PER", "O"], ["O"]], [["B-PER", "B-LOC"], ["O"]])
     0.6666666666666666
     """
-    if len(y_true) != len(y_pred):
-        raise ValueError(
-            f"y_true has {len(y_true)} sentences but y_pred has {len(y_pred)}."
-        )
+    _check_lengths(y_true, y_pred)
     correct = total = 0
-    for i, (a, b) in enumerate(zip(y_true, y_pred)):
-        if len(a) != len(b):
-            raise ValueError(
-                f"Sentence {i} has {len(a)} true tags but {len(b)} predicted tags."
-            )
+    for a, b in zip(y_true, y_pred):
         correct += int(np.sum([x == z for x, z in zip(a, b)]))
         total += len(a)
     return correct / total if total else 0.0

@@ -10,30 +10,18 @@ from scipy.special import logsumexp
 from sklearn.model_selection import GridSearchCV, cross_val_score
 
 from skneural import BiLSTMTagger
+from skneural.datasets import make_lookahead_tagging
 from skneural.metrics import entity_f1_scorer
 
 FAST = dict(units=16, embedding_dim=16, char_filters=8, epochs=5, random_state=0)
-WORDS = [f"w{i}" for i in range(20)]
-
-
-def later_token_task(n, seed):
-    """A token's tag says whether the *next* token's number is even."""
-    rng = np.random.RandomState(seed)
-    X, Y = [], []
-    for _ in range(n):
-        sentence = list(rng.choice(WORDS, rng.randint(4, 10)))
-        tags = [
-            "A" if int(sentence[i + 1][1:]) % 2 == 0 else "B"
-            for i in range(len(sentence) - 1)
-        ] + ["E"]
-        X.append(sentence)
-        Y.append(tags)
-    return X, Y
 
 
 @pytest.fixture(scope="module")
 def later_data():
-    return later_token_task(400, 0), later_token_task(200, 1)
+    # a token's tag says whether the *next* word's number is even
+    return make_lookahead_tagging(400, random_state=0), make_lookahead_tagging(
+        200, random_state=1
+    )
 
 
 @pytest.fixture(scope="module")
