@@ -27,7 +27,11 @@ from skneural.datasets import make_long_dependency, make_lookahead_tagging  # no
 
 X, y = make_long_dependency(600, length=100, random_state=0)
 X_train, X_test, y_train, y_test = X[:400], X[400:], y[:400], y[400:]
-lstm = LSTMSequenceClassifier(units=16, random_state=0).fit(X_train, y_train)
+# step by step (frame_length=1) and at Adam's default step size, like the
+# SimpleRNN; chrono_init sets the gates up for memories of 100 steps
+lstm = LSTMSequenceClassifier(
+    units=16, frame_length=1, chrono_init=True, learning_rate=0.001, random_state=0
+).fit(X_train, y_train)
 keras.utils.set_random_seed(0)
 rnn = keras.Sequential(
     [

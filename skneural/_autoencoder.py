@@ -43,6 +43,8 @@ _SHARED_DOC_PARAMS = """\
         Hold out ``validation_fraction`` of the rows and stop when their
         reconstruction loss has not improved by ``tol`` for
         ``n_iter_no_change`` epochs; the best weights are restored.
+        A held-out set of fewer than 20 rows is too small to pick an
+        epoch by, so smaller fits run all ``epochs`` on all the data.
     validation_fraction : float, default=0.1
         Share of the rows held out for early stopping.
     n_iter_no_change : int, default=10

@@ -53,6 +53,8 @@ class CNNClassifier(NeuralClassifierBase):
         the validation loss has not improved by ``tol`` for
         ``n_iter_no_change`` epochs, and restore the best weights. With
         ``False`` all ``epochs`` run on all the data.
+        A held-out set of fewer than 20 samples is too small to pick an
+        epoch by, so smaller fits run all ``epochs`` on all the data.
     validation_fraction : float, default=0.1
         Share of the training data held out for early stopping.
     n_iter_no_change : int, default=10

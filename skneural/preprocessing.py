@@ -92,7 +92,17 @@ def as_sequence_list(X, *, data_format="channels_last", name="X"):
     return seqs
 
 
+def _reject_complex(a, name):
+    # NumPy would cast complex to float32 by dropping the imaginary part
+    if np.iscomplexobj(a):
+        raise ValueError(
+            f"Complex data not supported: {name} has dtype {np.asarray(a).dtype}; "
+            "expected real numbers."
+        )
+
+
 def _as_float32(X, name):
+    _reject_complex(X, name)
     try:
         return np.asarray(X, dtype=np.float32)
     except (TypeError, ValueError) as exc:
@@ -102,6 +112,7 @@ def _as_float32(X, name):
 
 
 def _one_sequence(s, i, channels_first, name):
+    _reject_complex(s, f"sequence {i} of {name}")
     try:
         a = np.asarray(s, dtype=np.float32)
     except (TypeError, ValueError) as exc:

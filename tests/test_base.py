@@ -81,6 +81,22 @@ def test_no_early_stopping_runs_all_epochs_on_all_data(small_digits):
     assert est.validation_scores_ is None and est.best_epoch_ is None
 
 
+def test_small_fits_do_not_early_stop_on_fewer_than_20_rows(small_digits):
+    X, y = small_digits
+    X, y = X[:150], y[:150]
+    params = {**FAST_CNN, "epochs": 3}
+    # 10% of 150 is 15 held-out rows: too few, so all epochs on all rows
+    small = CNNClassifier(**params).fit(X, y)
+    assert small.n_iter_ == 3 and "val_loss" not in small.history_
+    assert small.best_epoch_ is None and small.validation_scores_ is None
+    same = CNNClassifier(**params, early_stopping=False).fit(X, y)
+    assert np.array_equal(small.predict_proba(X), same.predict_proba(X))
+    # 15% is 23 rows: early stopping holds them out
+    held = CNNClassifier(**params, validation_fraction=0.15).fit(X, y)
+    assert len(held.history_["val_loss"]) == held.n_iter_
+    assert held.best_epoch_ is not None
+
+
 def test_validation_split_is_stratified_and_shuffled():
     # sorted by class, as in many benchmark sets: a positional split would
     # validate on the last class only

@@ -45,10 +45,6 @@ EXPECTED_FAILED = {
             ],
             "2-D X is a batch of univariate sequences whose length may vary",
         ),
-        "check_class_weight_classifiers": (
-            "its tabular blobs problem, read as univariate sequences of "
-            "length 2, is not learned to the check's F1 in a short fit"
-        ),
     },
     "CNNClassifier": _STOCHASTIC,
     "AutoencoderTransformer": _STOCHASTIC,

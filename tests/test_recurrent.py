@@ -148,6 +148,8 @@ def test_learns_a_first_step_task():
         (np.ones((4, 3, 2, 2)), ValueError, "Received an array with 4 dimension"),
         ([np.ones((3, 2, 2))], ValueError, r"Received sequence 0 with shape \(3, 2, 2\)"),
         ([["a", "b"]], TypeError, "Sequence 0 of X is not numeric"),
+        (np.ones((4, 5, 1)) * 1j, ValueError, "Complex data not supported: X has dtype complex"),
+        ([np.ones(3), np.ones(4) * 1j], ValueError, "Complex data not supported: sequence 1 of X"),
     ],
 )  # fmt: skip
 def test_bad_sequences(X, error, match):
@@ -172,7 +174,13 @@ def test_lstm_learns_a_long_dependency_where_simple_rnn_cannot():
 
     X, y = make_long_dependency(600, length=100, random_state=0)
     X_train, X_test, y_train, y_test = X[:400], X[400:], y[:400], y[400:]
-    lstm = LSTMSequenceClassifier(units=16, random_state=0).fit(X_train, y_train)
+    # Step by step and with Adam's default step size, as the SimpleRNN
+    # below is trained: the gates (and their initialisation) are the
+    # difference.
+    lstm = LSTMSequenceClassifier(
+        units=16, frame_length=1, chrono_init=True, learning_rate=0.001,
+        random_state=0,
+    ).fit(X_train, y_train)  # fmt: skip
     assert lstm.score(X_test, y_test) >= 0.95
 
     # A plain RNN of the same size, raw Keras, trained at least as long.
@@ -190,12 +198,50 @@ def test_lstm_learns_a_long_dependency_where_simple_rnn_cannot():
     assert rnn_acc < 0.65  # chance is 0.5
 
 
-def test_lstm_gate_biases_get_chrono_initialisation():
+def test_lstm_gate_biases_get_chrono_initialisation_on_request():
     X, y = first_step_task(n=40, length=30)
-    est = LSTMSequenceClassifier(**{**FAST, "epochs": 1}).fit(X, y)
-    layer = est.model_.get_layer("lstm_0")
-    config = layer.get_config()
+    one = {**FAST, "epochs": 1}
+    est = LSTMSequenceClassifier(chrono_init=True, frame_length=1, **one).fit(X, y)
+    config = est.model_.get_layer("lstm_0").get_config()
     assert config["unit_forget_bias"] is False
     assert config["bias_initializer"]["config"]["max_timesteps"] == 30
-    gru = LSTMSequenceClassifier(cell="gru", **{**FAST, "epochs": 1}).fit(X, y)
+    # memories are counted in frames: 30 steps read 4 at a time are 8 frames
+    est = LSTMSequenceClassifier(chrono_init=True, frame_length=4, **one).fit(X, y)
+    config = est.model_.get_layer("lstm_0").get_config()
+    assert config["bias_initializer"]["config"]["max_timesteps"] == 8
+    default = LSTMSequenceClassifier(**one).fit(X, y)
+    config = default.model_.get_layer("lstm_0").get_config()
+    assert config["unit_forget_bias"] is True
+    assert "max_timesteps" not in str(config)
+    gru = LSTMSequenceClassifier(cell="gru", chrono_init=True, **one).fit(X, y)
     assert "max_timesteps" not in str(gru.model_.get_layer("gru_0").get_config())
+
+
+def test_frames_join_steps_and_ignore_padding():
+    from skneural.architectures.layers import FrameSteps
+
+    values = np.arange(2 * 7 * 2, dtype="float32").reshape(2, 7, 2)
+    mask = np.array([[True] * 5 + [False] * 2, [True] * 7])
+    framed, frame_mask = (np.asarray(a) for a in FrameSteps(3)(values, mask))
+    assert framed.shape == (2, 3, 6) and frame_mask.shape == (2, 3)
+    assert frame_mask.tolist() == [[True, True, False], [True, True, True]]
+    # steps 0-2 side by side; the padded steps 5-6 of the first row read 0
+    assert framed[1, 0].tolist() == values[1, :3].ravel().tolist()
+    assert framed[0, 1].tolist() == values[0, 3:5].ravel().tolist() + [0, 0]
+    assert framed[1, 2].tolist() == values[1, 6].tolist() + [0, 0, 0, 0]
+    # frame_length=1 keeps the steps
+    same, same_mask = FrameSteps(1)(values, mask)
+    assert np.asarray(same).shape == (2, 7, 2)
+    assert np.asarray(same_mask).tolist() == mask.tolist()
+
+
+def test_frame_length_sets_the_recurrent_steps():
+    X, y = first_step_task(n=40, length=12)
+    for frame_length, frames in ((1, 12), (4, 3), (5, 3)):
+        est = LSTMSequenceClassifier(
+            frame_length=frame_length, **{**FAST, "epochs": 1}
+        ).fit(X, y)
+        framed, _ = est.model_.get_layer("frames")(
+            np.zeros((1, 12, 2), "float32"), np.ones((1, 12), bool)
+        )
+        assert tuple(framed.shape) == (1, frames, 2 * frame_length)

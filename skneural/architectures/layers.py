@@ -37,6 +37,53 @@ class MaskingNoise(keras.layers.Layer):
 
 
 @keras.saving.register_keras_serializable(package="skneural")
+class FrameSteps(keras.layers.Layer):
+    """Join every ``frame_length`` consecutive timesteps into one step.
+
+    Takes ``values`` of shape ``(batch, timesteps, features)`` and a boolean
+    step mask ``(batch, timesteps)``; returns ``(batch, frames,
+    frame_length * features)`` and the frame mask (True where a frame holds
+    at least one real step). Padded steps, inside a sequence's last partial
+    frame or beyond it, read as 0, so a sequence gives the same frames
+    whatever it is padded to. A recurrent layer on frames runs
+    ``frame_length`` times fewer steps: gradients cross fewer steps, and the
+    layer's input weights still see every value (a strided, non-overlapping
+    linear read of the raw steps).
+    """
+
+    def __init__(self, frame_length, **kwargs):
+        super().__init__(**kwargs)
+        self.frame_length = int(frame_length)
+
+    def call(self, values, steps_mask):
+        k = self.frame_length
+        on = ops.cast(steps_mask, values.dtype)
+        values = values * ops.expand_dims(on, -1)
+        if k == 1:
+            return values, ops.cast(steps_mask, "bool")
+        n_features = values.shape[-1]
+        shape = ops.shape(values)
+        pad = (k - shape[1] % k) % k
+        values = ops.pad(values, [[0, 0], [0, pad], [0, 0]])
+        on = ops.pad(on, [[0, 0], [0, pad]])
+        frames = (shape[1] + pad) // k
+        values = ops.reshape(values, (shape[0], frames, k * n_features))
+        mask = ops.max(ops.reshape(on, (shape[0], frames, k)), axis=-1) > 0
+        return values, mask
+
+    def compute_output_shape(self, values_shape, steps_mask_shape):
+        steps = values_shape[1]
+        frames = None if steps is None else -(-steps // self.frame_length)
+        return (
+            (values_shape[0], frames, values_shape[2] * self.frame_length),
+            (values_shape[0], frames),
+        )
+
+    def get_config(self):
+        return {**super().get_config(), "frame_length": self.frame_length}
+
+
+@keras.saving.register_keras_serializable(package="skneural")
 class ReduceMax(keras.layers.Layer):
     """Maximum over one axis (e.g. over the characters of each token)."""
 

@@ -5,7 +5,7 @@ import random
 import keras
 
 from ._common import dense_stack, normalization
-from .layers import ChronoInitializer
+from .layers import ChronoInitializer, FrameSteps
 
 
 def build_recurrent_classifier(
@@ -21,6 +21,7 @@ def build_recurrent_classifier(
     mean=0.0,
     variance=1.0,
     max_timesteps=None,
+    frame_length=1,
 ):
     """Masked (stacked, optionally bidirectional) LSTM/GRU -> softmax.
 
@@ -47,9 +48,12 @@ def build_recurrent_classifier(
     mean, variance : array-like of shape (n_features,)
         Per-feature input standardisation learned from the training data.
     max_timesteps : int, default=None
-        Longest training sequence. Given, LSTM gate biases get chrono
-        initialisation (:class:`ChronoInitializer`) for memories that span
-        up to that many steps; None keeps Keras's forget bias of 1.
+        Longest training sequence, in recurrent steps (frames). Given, LSTM
+        gate biases get chrono initialisation (:class:`ChronoInitializer`)
+        for memories that span up to that many steps; None keeps Keras's
+        forget bias of 1.
+    frame_length : int, default=1
+        Timesteps joined into one recurrent step (:class:`FrameSteps`).
 
     Returns
     -------
@@ -59,6 +63,7 @@ def build_recurrent_classifier(
     values = keras.Input(shape=(None, n_features), name="values")
     mask = keras.Input(shape=(None,), dtype="bool", name="token_mask")
     x = normalization(keras, mean, variance, axis=-1)(values)
+    x, steps = FrameSteps(frame_length, name="frames")(x, mask)
     for i, n_units in enumerate(units):
         extra = {}
         if cell == "lstm" and max_timesteps:
@@ -79,7 +84,7 @@ def build_recurrent_classifier(
         )
         if bidirectional:
             layer = keras.layers.Bidirectional(layer, name=f"bidirectional_{i}")
-        x = layer(x, mask=mask)
+        x = layer(x, mask=steps)
     x = dense_stack(keras, x, dense_units, "relu", dropout, "dense")
     outputs = keras.layers.Dense(n_classes, activation="softmax", name="output")(x)
     return keras.Model([values, mask], outputs, name="recurrent_classifier")
