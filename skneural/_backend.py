@@ -85,10 +85,17 @@ def batch_trainer(model, x, y, sample_weight):
     ``epoch_logs()`` (epoch means of the loss and metrics, as ``fit``
     reports them).
     """
-    if import_keras().backend.backend() == "tensorflow" and hasattr(
-        model, "_symbolic_build"
-    ):
-        return _TFBatchTrainer(model, x, y, sample_weight)
+    backend = import_keras().backend.backend()
+    # The fast trainers drive Keras's own step functions, as ``fit`` does,
+    # through private API (``_symbolic_build``): guarded, with the public
+    # ``train_on_batch`` as the fallback.
+    if hasattr(model, "_symbolic_build"):
+        if backend == "tensorflow":
+            return _TFBatchTrainer(model, x, y, sample_weight)
+        if backend == "jax" and hasattr(model, "_get_jax_state"):
+            return _JAXBatchTrainer(model, x, y, sample_weight)
+        if backend == "torch":
+            return _TorchBatchTrainer(model, x, y, sample_weight)
     return _BatchTrainer(model)
 
 
@@ -158,6 +165,93 @@ class _TFBatchTrainer:
         return {k: float(v) for k, v in self._logs.items()}
 
     epoch_logs = batch_logs
+
+
+class _TorchBatchTrainer:
+    """PyTorch: Keras's train function called directly, as ``fit`` does.
+
+    ``train_on_batch`` also resets the metrics and copies the logs to Python
+    on every batch; here metrics accumulate over the epoch inside Keras (the
+    last step's logs are the epoch means) and are read once per epoch.
+    """
+
+    def __init__(self, model, x, y, sample_weight):
+        self.model = model
+        model._symbolic_build(data_batch=_pack3(x, y, sample_weight))
+        model.make_train_function()
+        self._logs = {}
+
+    def start_epoch(self):
+        self.model.reset_metrics()
+
+    def train(self, x, y, sample_weight):
+        self._logs = self.model.train_function([_pack3(x, y, sample_weight)])
+
+    def batch_logs(self):
+        return _to_floats(self._logs)
+
+    epoch_logs = batch_logs
+
+
+class _JAXBatchTrainer:
+    """JAX: the jitted train step with its state carried across batches.
+
+    ``train_on_batch`` copies the whole state (weights, optimizer slots,
+    metrics) out of the model's variables before every step and back after
+    it. ``fit`` keeps it in hand for a whole epoch and writes it back once;
+    this does the same, so variables are current at the end of each epoch
+    (when validation, early stopping and the user's epoch callbacks read
+    them), not between batches, exactly as in ``fit``.
+    """
+
+    def __init__(self, model, x, y, sample_weight):
+        self.model = model
+        model._symbolic_build(data_batch=_pack3(x, y, sample_weight))
+        model.make_train_function()
+        self._state = None
+        self._logs = {}
+
+    def start_epoch(self):
+        self.model.reset_metrics()
+        self._state = None
+
+    def train(self, x, y, sample_weight):
+        model = self.model
+        if self._state is None or model._jax_state_synced:
+            self._state = model._get_jax_state(
+                trainable_variables=True,
+                non_trainable_variables=True,
+                optimizer_variables=True,
+                metrics_variables=True,
+                purge_model_variables=True,
+            )
+            model._jax_state_synced = False
+        batch = iter([_pack3(x, y, sample_weight)])
+        self._logs, self._state = model.train_function(self._state, batch)
+        trainable, non_trainable, optimizer, metrics = self._state
+        # where Keras looks for the state when asked to sync (fit does this)
+        model._jax_state = {
+            "trainable_variables": trainable,
+            "non_trainable_variables": non_trainable,
+            "optimizer_variables": optimizer,
+            "metrics_variables": metrics,
+        }
+
+    def batch_logs(self):
+        return _to_floats(self._logs)
+
+    def epoch_logs(self):
+        self.model.jax_state_sync()
+        self._state = None
+        return _to_floats(self._logs)
+
+
+def _pack3(x, y, sample_weight):
+    return (x, y, sample_weight)
+
+
+def _to_floats(logs):
+    return {k: float(v) for k, v in logs.items()}
 
 
 def _quiet_retracing_warning(function):

@@ -1,0 +1,101 @@
+"""The estimators on the JAX and PyTorch Keras backends.
+
+Keras picks its backend once per process, so each backend runs in a
+subprocess with ``KERAS_BACKEND`` set. JAX is in the test extra, so CI
+runs it; torch is checked where it is installed (the dev machines).
+"""
+
+import importlib.util
+import json
+import os
+import subprocess
+import sys
+
+import pytest
+
+SCRIPT = r"""
+import json
+import pickle
+
+import numpy as np
+from sklearn.datasets import load_digits
+
+from skneural import (
+    AutoencoderAnomalyDetector, BiLSTMTagger, CNNClassifier,
+    LSTMSequenceClassifier, _backend,
+)
+from skneural.datasets import make_lookahead_tagging
+
+X, y = load_digits(return_X_y=True)
+X_train, y_train, X_test, y_test = X[:1000], y[:1000], X[1000:], y[1000:]
+kw = dict(image_shape=(8, 8), filters=(8,), dense_units=(32,), epochs=6,
+          early_stopping=False, random_state=0)
+out = {}
+a = CNNClassifier(**kw).fit(X_train, y_train)
+b = CNNClassifier(**kw).fit(X_train, y_train)
+out["trainer"] = type(
+    _backend.batch_trainer(a.model_, X[:2].reshape(-1, 8, 8, 1), y[:2], None)
+).__name__
+out["reproducible"] = bool(np.array_equal(a.predict_proba(X), b.predict_proba(X)))
+out["accuracy"] = a.score(X_test, y_test)
+# Keras's public train_on_batch path must train the very same network
+fast = _backend.batch_trainer
+_backend.batch_trainer = lambda model, *args: _backend._BatchTrainer(model)
+c = CNNClassifier(**kw).fit(X_train, y_train)
+_backend.batch_trainer = fast
+out["loss_gap"] = float(np.max(np.abs(np.subtract(a.loss_curve_, c.loss_curve_))))
+out["proba_gap"] = float(np.abs(a.predict_proba(X) - c.predict_proba(X)).max())
+es = CNNClassifier(**{**kw, "epochs": 100, "early_stopping": True,
+                      "n_iter_no_change": 2}).fit(X_train, y_train)
+out["es"] = [es.n_iter_, es.best_epoch_, int(np.argmin(es.history_["val_loss"]))]
+again = pickle.loads(pickle.dumps(es))
+out["pickle_equal"] = bool(np.array_equal(again.predict_proba(X), es.predict_proba(X)))
+rng = np.random.RandomState(0)
+seqs = [rng.normal(size=(rng.randint(4, 13), 2)) for _ in range(300)]
+labels = [int(s[0, 0] > 0) for s in seqs]
+lstm = LSTMSequenceClassifier(epochs=40, batch_size=64, random_state=0)
+out["lstm"] = lstm.fit(seqs[:200], labels[:200]).score(seqs[200:], labels[200:])
+S, T = make_lookahead_tagging(300, random_state=0)
+tagger = BiLSTMTagger(units=16, crf=True, epochs=30, batch_size=32, random_state=0)
+out["tagger"] = tagger.fit(S[:200], T[:200]).score(S[200:], T[200:])
+restored = pickle.loads(pickle.dumps(tagger))
+out["tagger_pickle"] = restored.predict(S[200:]) == tagger.predict(S[200:])
+det = AutoencoderAnomalyDetector(epochs=5, random_state=0).fit(X_train)
+out["detector_finite"] = bool(np.isfinite(det.score_samples(X_test)).all())
+print("RESULT" + json.dumps(out))
+"""
+
+
+def run_on(backend):
+    env = {**os.environ, "KERAS_BACKEND": backend}
+    proc = subprocess.run(
+        [sys.executable, "-c", SCRIPT],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    line = next(s for s in proc.stdout.splitlines() if s.startswith("RESULT"))
+    return json.loads(line[len("RESULT") :])
+
+
+@pytest.mark.parametrize(
+    "backend, module, trainer",
+    [("jax", "jax", "_JAXBatchTrainer"), ("torch", "torch", "_TorchBatchTrainer")],
+)
+def test_estimators_train_on_other_backends(backend, module, trainer):
+    if importlib.util.find_spec(module) is None:
+        pytest.skip(f"{module} is not installed")
+    out = run_on(backend)
+    assert out["trainer"] == trainer
+    assert out["reproducible"]
+    # the fast step loop trains exactly what train_on_batch trains
+    assert out["loss_gap"] < 1e-5 and out["proba_gap"] < 1e-5
+    assert out["accuracy"] > 0.8
+    n_iter, best, argmin = out["es"]
+    assert best == argmin and n_iter == best + 1 + 2
+    assert out["pickle_equal"] and out["tagger_pickle"]
+    assert out["lstm"] >= 0.8  # chance is 0.5
+    assert out["tagger"] >= 0.9
+    assert out["detector_finite"]
