@@ -81,9 +81,10 @@ def batch_trainer(model, x, y, sample_weight):
 
     ``x, y, sample_weight`` is an example batch (its shapes, less the batch
     axis, and dtypes are those of every batch). The object has
-    ``start_epoch()``, ``train(x, y, sample_weight)``, ``batch_logs()`` and
+    ``start_epoch()``, ``train(x, y, sample_weight)``, ``batch_logs()``,
     ``epoch_logs()`` (epoch means of the loss and metrics, as ``fit``
-    reports them).
+    reports them; the model's variables are current after it) and
+    ``finish()`` (call when training ends, normally or not).
     """
     backend = import_keras().backend.backend()
     # The fast trainers drive Keras's own step functions, as ``fit`` does,
@@ -122,8 +123,39 @@ class _BatchTrainer:
     def epoch_logs(self):
         return {k: v / self._n for k, v in self._totals.items()}
 
+    def finish(self):
+        pass
 
-class _TFBatchTrainer:
+
+class _StepTrainer:
+    """Calls Keras's own train step, as ``fit`` does, batch after batch.
+
+    Metrics accumulate over the epoch inside Keras, exactly as in ``fit``:
+    the last step's logs are the epoch means, and they are copied to Python
+    once per epoch (per batch only for the progress bar).
+    """
+
+    def __init__(self, model, x, y, sample_weight):
+        self.model = model
+        # Builds the optimizer, loss and metrics (what fit does before its
+        # first step); Keras private API, hence the guard in batch_trainer.
+        model._symbolic_build(data_batch=_pack(x, y, sample_weight))
+        self._logs = {}
+
+    def start_epoch(self):
+        self.model.reset_metrics()
+
+    def batch_logs(self):
+        return {k: float(v) for k, v in self._logs.items()}
+
+    def epoch_logs(self):
+        return self.batch_logs()
+
+    def finish(self):
+        """Leave the model's variables current, also after an interruption."""
+
+
+class _TFBatchTrainer(_StepTrainer):
     """TensorFlow: one traced train step for every batch size.
 
     ``train_on_batch`` traces a step for the first batch shape and again,
@@ -137,11 +169,8 @@ class _TFBatchTrainer:
     def __init__(self, model, x, y, sample_weight):
         import tensorflow as tf
 
-        self.model = model
+        super().__init__(model, x, y, sample_weight)
         example = _pack(x, y, sample_weight)
-        # Builds the optimizer, loss and metrics (what fit does before its
-        # first step); Keras private API, hence the hasattr guard above.
-        model._symbolic_build(data_batch=example)
         self._step = tf.function(
             model.train_step,
             reduce_retracing=True,
@@ -153,47 +182,27 @@ class _TFBatchTrainer:
         )
         _quiet_retracing_warning(self._step)
         self._step.get_concrete_function(specs)
-        self._logs = {}
-
-    def start_epoch(self):
-        self.model.reset_metrics()
 
     def train(self, x, y, sample_weight):
         self._logs = self._step(_pack(x, y, sample_weight))
 
-    def batch_logs(self):
-        return {k: float(v) for k, v in self._logs.items()}
 
-    epoch_logs = batch_logs
-
-
-class _TorchBatchTrainer:
-    """PyTorch: Keras's train function called directly, as ``fit`` does.
+class _TorchBatchTrainer(_StepTrainer):
+    """PyTorch: Keras's train function called directly.
 
     ``train_on_batch`` also resets the metrics and copies the logs to Python
-    on every batch; here metrics accumulate over the epoch inside Keras (the
-    last step's logs are the epoch means) and are read once per epoch.
+    on every batch.
     """
 
     def __init__(self, model, x, y, sample_weight):
-        self.model = model
-        model._symbolic_build(data_batch=_pack3(x, y, sample_weight))
+        super().__init__(model, x, y, sample_weight)
         model.make_train_function()
-        self._logs = {}
-
-    def start_epoch(self):
-        self.model.reset_metrics()
 
     def train(self, x, y, sample_weight):
-        self._logs = self.model.train_function([_pack3(x, y, sample_weight)])
-
-    def batch_logs(self):
-        return _to_floats(self._logs)
-
-    epoch_logs = batch_logs
+        self._logs = self.model.train_function([_pack(x, y, sample_weight)])
 
 
-class _JAXBatchTrainer:
+class _JAXBatchTrainer(_StepTrainer):
     """JAX: the jitted train step with its state carried across batches.
 
     ``train_on_batch`` copies the whole state (weights, optimizer slots,
@@ -205,14 +214,12 @@ class _JAXBatchTrainer:
     """
 
     def __init__(self, model, x, y, sample_weight):
-        self.model = model
-        model._symbolic_build(data_batch=_pack3(x, y, sample_weight))
+        super().__init__(model, x, y, sample_weight)
         model.make_train_function()
         self._state = None
-        self._logs = {}
 
     def start_epoch(self):
-        self.model.reset_metrics()
+        super().start_epoch()
         self._state = None
 
     def train(self, x, y, sample_weight):
@@ -226,7 +233,7 @@ class _JAXBatchTrainer:
                 purge_model_variables=True,
             )
             model._jax_state_synced = False
-        batch = iter([_pack3(x, y, sample_weight)])
+        batch = iter([_pack(x, y, sample_weight)])
         self._logs, self._state = model.train_function(self._state, batch)
         trainable, non_trainable, optimizer, metrics = self._state
         # where Keras looks for the state when asked to sync (fit does this)
@@ -237,21 +244,13 @@ class _JAXBatchTrainer:
             "metrics_variables": metrics,
         }
 
-    def batch_logs(self):
-        return _to_floats(self._logs)
-
     def epoch_logs(self):
+        self.finish()
+        return self.batch_logs()
+
+    def finish(self):
         self.model.jax_state_sync()
         self._state = None
-        return _to_floats(self._logs)
-
-
-def _pack3(x, y, sample_weight):
-    return (x, y, sample_weight)
-
-
-def _to_floats(logs):
-    return {k: float(v) for k, v in logs.items()}
 
 
 def _quiet_retracing_warning(function):

@@ -178,25 +178,29 @@ class NeuralEstimatorBase(BaseEstimator):
         model.stop_training = False
         callbacks.on_train_begin()
         logs = {}
-        for epoch in range(epochs):
-            callbacks.on_epoch_begin(epoch)
-            trainer.start_epoch()
-            order = rng.permutation(n)
-            for step in range(steps):
-                idx = order[step * batch_size : (step + 1) * batch_size]
-                callbacks.on_train_batch_begin(step)
-                trainer.train(_take(X_tr, idx), _take(y_tr, idx), _take(w_tr, idx))
-                # Per-batch logs cost a copy to Python: only for the progbar.
-                callbacks.on_train_batch_end(
-                    step, trainer.batch_logs() if self.verbose else None
-                )
-            logs = trainer.epoch_logs()
-            if validation is not None:
-                val_logs = self._evaluate(model, *validation)
-                logs.update({f"val_{k}": v for k, v in val_logs.items()})
-            callbacks.on_epoch_end(epoch, logs)
-            if model.stop_training:
-                break
+        try:
+            for epoch in range(epochs):
+                callbacks.on_epoch_begin(epoch)
+                trainer.start_epoch()
+                order = rng.permutation(n)
+                for step in range(steps):
+                    idx = order[step * batch_size : (step + 1) * batch_size]
+                    callbacks.on_train_batch_begin(step)
+                    trainer.train(_take(X_tr, idx), _take(y_tr, idx), _take(w_tr, idx))
+                    # Per-batch logs cost a copy to Python: only for the progbar.
+                    callbacks.on_train_batch_end(
+                        step, trainer.batch_logs() if self.verbose else None
+                    )
+                logs = trainer.epoch_logs()
+                if validation is not None:
+                    val_logs = self._evaluate(model, *validation)
+                    logs.update({f"val_{k}": v for k, v in val_logs.items()})
+                callbacks.on_epoch_end(epoch, logs)
+                if model.stop_training:
+                    break
+        finally:
+            # JAX keeps the state outside the model's variables mid-epoch
+            trainer.finish()
         callbacks.on_train_end(logs)
         return history.history, stopper
 

@@ -17,6 +17,7 @@ SCRIPT = r"""
 import json
 import pickle
 
+import keras
 import numpy as np
 from sklearn.datasets import load_digits
 
@@ -62,6 +63,28 @@ restored = pickle.loads(pickle.dumps(tagger))
 out["tagger_pickle"] = restored.predict(S[200:]) == tagger.predict(S[200:])
 det = AutoencoderAnomalyDetector(epochs=5, random_state=0).fit(X_train)
 out["detector_finite"] = bool(np.isfinite(det.score_samples(X_test)).all())
+
+
+class Interrupt(Exception):
+    pass
+
+
+class InterruptMidEpoch(keras.callbacks.Callback):
+    def on_train_batch_end(self, batch, logs=None):
+        if batch == 3:
+            raise Interrupt
+
+
+# an interrupted fit still leaves usable variables (JAX holds them apart
+# from the model between batches)
+stopped = CNNClassifier(**{**kw, "callbacks": [InterruptMidEpoch()]})
+try:
+    stopped.fit(X_train, y_train)
+except Interrupt:
+    pass
+images = X_test.reshape(-1, 8, 8, 1).astype("float32")
+proba = keras.ops.convert_to_numpy(stopped.model_(images))
+out["interrupted_finite"] = bool(np.isfinite(proba).all())
 print("RESULT" + json.dumps(out))
 """
 
@@ -98,4 +121,4 @@ def test_estimators_train_on_other_backends(backend, module, trainer):
     assert out["pickle_equal"] and out["tagger_pickle"]
     assert out["lstm"] >= 0.8  # chance is 0.5
     assert out["tagger"] >= 0.9
-    assert out["detector_finite"]
+    assert out["detector_finite"] and out["interrupted_finite"]
