@@ -18,10 +18,11 @@ from .preprocessing import (
 class LSTMSequenceClassifier(NeuralClassifierBase):
     """Sequence classifier with LSTM (or GRU) layers.
 
-    Recurrent layers read each sequence step by step and are trained by
-    backpropagation through time; LSTM (and GRU) gates keep gradients from
-    vanishing over long sequences. Sequences of different lengths are padded
-    inside and masked, so padding never changes a prediction, and sequences
+    Recurrent layers read each sequence in order, ``frame_length`` steps at
+    a time, and are trained by backpropagation through time; LSTM (and GRU)
+    gates keep gradients from vanishing over long sequences. Sequences of
+    different lengths are padded inside and masked, so padding never changes
+    a prediction, and sequences
     at predict time may be longer or shorter than any seen in ``fit``.
     Features are standardised inside the network with statistics learned in
     ``fit`` (padding ignored).
