@@ -22,10 +22,9 @@ class LSTMSequenceClassifier(NeuralClassifierBase):
     a time, and are trained by backpropagation through time; LSTM (and GRU)
     gates keep gradients from vanishing over long sequences. Sequences of
     different lengths are padded inside and masked, so padding never changes
-    a prediction, and sequences
-    at predict time may be longer or shorter than any seen in ``fit``.
-    Features are standardised inside the network with statistics learned in
-    ``fit`` (padding ignored).
+    a prediction, and sequences at predict time may be longer or shorter than
+    any seen in ``fit``. Features are standardised inside the network with
+    statistics learned in ``fit`` (padding ignored).
 
     Parameters
     ----------
