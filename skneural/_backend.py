@@ -216,11 +216,7 @@ class _JAXBatchTrainer(_StepTrainer):
     def __init__(self, model, x, y, sample_weight):
         super().__init__(model, x, y, sample_weight)
         model.make_train_function()
-        self._state = None
-
-    def start_epoch(self):
-        super().start_epoch()
-        self._state = None
+        self._state = None  # taken from the variables at the first step
 
     def train(self, x, y, sample_weight):
         model = self.model
