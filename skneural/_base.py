@@ -331,19 +331,31 @@ class NeuralEstimatorBase(BaseEstimator):
         """Outputs of ``model`` (default ``model_``) for prepared inputs.
 
         One compiled inference function (traced once per model) serves
-        both paths: small inputs in one call, large ones in chunks of
-        ``PREDICT_CHUNK`` rows, so results are the same either way and memory
-        stays bounded.
+        small inputs in one call and large ones in chunks of
+        ``PREDICT_CHUNK`` rows, which bounds memory.
+
+        The network sees the distinct rows of ``X`` in a canonical order
+        (sorted by their bytes), and each copy of a row gets that row's
+        output. float32 kernels sum in an order that depends on where a row
+        sits in a batch and on the CPU (on AVX2 machines a row's outputs
+        moved by one unit in the last place when the batch was shuffled), so
+        without this the same rows in another order gave slightly different
+        results. Now a prediction does not depend on the order of the rows,
+        and identical rows always get identical outputs.
         """
         fn = _backend.inference_function(self.model_ if model is None else model)
-        n = _n_rows(X)
-        if n <= PREDICT_CHUNK:
+        if _n_rows(X) == 1:
             return fn(X)
+        first, inverse = _distinct_rows(X)
+        X = _take(X, first)
+        n = len(first)
+        if n <= PREDICT_CHUNK:
+            return _take(fn(X), inverse)
         parts = [
             fn(_take(X, slice(start, start + PREDICT_CHUNK)))
             for start in range(0, n, PREDICT_CHUNK)
         ]
-        return np.concatenate(parts, axis=0)
+        return np.concatenate(parts, axis=0)[inverse]
 
     # ------------------------------------------------------------- pickling
 
@@ -543,6 +555,24 @@ def check_positive_ints(name, value, *, allow_empty=False):
         raise ValueError(
             f"{name} must be a tuple of positive ints. Received: {name}={value!r}"
         )
+
+
+def _distinct_rows(X):
+    """Indices of the distinct rows of ``X`` in byte order, and the inverse.
+
+    ``X`` is an array or a tuple/list/dict of arrays sharing the first axis;
+    a row is the bytes of all of them. ``_take(_take(X, first), inverse)``
+    gives ``X`` back.
+    """
+    arrays = list(X.values()) if isinstance(X, dict) else X
+    if not isinstance(arrays, (list, tuple)):
+        arrays = [arrays]
+    n = _n_rows(X)
+    parts = [np.ascontiguousarray(a).reshape(n, -1).view(np.uint8) for a in arrays]
+    rows = np.ascontiguousarray(np.concatenate(parts, axis=1))
+    keys = rows.view(np.dtype((np.void, rows.shape[1]))).ravel()
+    _, first, inverse = np.unique(keys, return_index=True, return_inverse=True)
+    return first, inverse.ravel()
 
 
 def _take(X, idx):

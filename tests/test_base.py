@@ -291,15 +291,38 @@ def test_small_and_large_predictions_agree(small_digits, fitted_cnn):
     from skneural import _base
 
     X, _ = small_digits
-    big = np.tile(X, (_base.PREDICT_CHUNK // len(X) + 2, 1))  # > one chunk
-    assert len(big) > _base.PREDICT_CHUNK
+    rng = np.random.RandomState(0)
+    n = _base.PREDICT_CHUNK + 300  # more than one chunk of distinct rows
+    big = X[rng.randint(len(X), size=n)] + rng.uniform(0, 0.01, size=(n, 64))
     batched = fitted_cnn.predict_proba(big)
     one_by_one = np.vstack([fitted_cnn.predict_proba(big[i : i + 1]) for i in range(5)])
+    # float32 sums differ with the batch at the 1e-7 level, hence the tolerance
     assert np.allclose(batched[:5], one_by_one, atol=1e-6)
-    assert np.allclose(batched[: len(X)], batched[len(X) : 2 * len(X)], atol=1e-6)
+    assert np.allclose(batched[-300:], fitted_cnn.predict_proba(big[-300:]), atol=1e-6)
     # and the same numbers as Keras's own model.predict
     keras_out = fitted_cnn.model_.predict(big[:10].reshape(-1, 8, 8, 1), verbose=0)
     assert np.allclose(batched[:10], keras_out, atol=1e-6)
+
+
+def test_predictions_do_not_depend_on_row_order(small_digits, fitted_cnn):
+    # float32 kernels sum in an order that depends on a row's place in the
+    # batch (on AVX2 CPUs shuffled rows moved by 1 ulp): the base predicts
+    # distinct rows in a canonical order, so results are exactly equal.
+    from skneural import AutoencoderTransformer
+
+    X, _ = small_digits
+    rng = np.random.RandomState(1)
+    ae = AutoencoderTransformer(n_components=3, epochs=2, random_state=0).fit(X)
+    for n in (20, 33, 200):
+        rows = X[:n]
+        perm = rng.permutation(n)
+        for predict in (fitted_cnn.predict_proba, ae.transform):
+            np.testing.assert_array_equal(predict(rows)[perm], predict(rows[perm]))
+    # identical rows get identical outputs, wherever they sit
+    dup = np.vstack([X[:7], X[3:4], X[10:30], X[3:4]])
+    proba = fitted_cnn.predict_proba(dup)
+    np.testing.assert_array_equal(proba[3], proba[7])
+    np.testing.assert_array_equal(proba[3], proba[-1])
 
 
 def test_pipeline_grid_search(small_digits):
