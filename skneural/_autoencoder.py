@@ -148,7 +148,7 @@ class _AutoencoderBase(NeuralEstimatorBase):
     def _standardize(self, X):
         return ((X - self.mean_) / self.scale_).astype(np.float32)
 
-    def _build_network(self, X, y):
+    def _build_network(self, X, y, seed):
         from .architectures import build_autoencoder
 
         return build_autoencoder(
@@ -161,6 +161,7 @@ class _AutoencoderBase(NeuralEstimatorBase):
             noise_type=self.noise_type,
             mean=self.mean_,
             variance=self.scale_**2,
+            seed=seed,
         )
 
     def _loss(self):

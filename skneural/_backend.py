@@ -1,25 +1,22 @@
 """Everything that depends on the Keras backend in use lives here.
 
 The estimators and the network builders only use Keras 3's public API and
-``keras.ops``. The few things that cannot be written backend-neutrally
-(scoped seeding of global random state, a compiled inference
-function, (de)serialising a model for pickling) are collected in this module,
-so that TensorFlow, JAX and PyTorch backends all work.
+``keras.ops``. The few things that cannot be written backend-neutrally (the
+per-batch trainers that drive Keras's own train steps, a compiled inference
+function, (de)serialising a model for pickling) are collected in this
+module, so that TensorFlow, JAX and PyTorch backends all work.
 
 Keras (and with it TensorFlow) is imported lazily by :func:`import_keras`:
 ``import skneural`` must stay cheap.
 """
 
-import contextlib
 import json
-import random
 
 import numpy as np
 
 __all__ = [
     "import_keras",
     "backend_name",
-    "seeded",
     "batch_trainer",
     "inference_function",
     "serialize_model",
@@ -37,43 +34,6 @@ def import_keras():
 def backend_name():
     """Name of the Keras backend in use ("tensorflow", "jax", "torch", ...)."""
     return import_keras().backend.backend()
-
-
-@contextlib.contextmanager
-def seeded(seed):
-    """Seed the random generators Keras draws from, then restore them.
-
-    Keras layers take their initial weights and dropout seeds from Python's
-    ``random`` module when built without explicit seeds; some backend code
-    paths draw from NumPy's global generator, and the torch backend from
-    torch's. (Mini-batch shuffling is done by the base's own seeded NumPy
-    generator, so no TensorFlow global seed is involved.) Seeding these makes
-    a fit reproducible; restoring them afterwards leaves the user's own random
-    streams exactly where they were, as if ``fit`` had never run.
-    """
-    keras = import_keras()
-    py_state = random.getstate()
-    np_state = np.random.get_state()
-    restore_torch = None
-    if keras.backend.backend() == "torch":
-        restore_torch = _seed_torch(seed)
-    random.seed(seed)
-    np.random.seed(seed)
-    try:
-        yield
-    finally:
-        if restore_torch is not None:
-            restore_torch()
-        np.random.set_state(np_state)
-        random.setstate(py_state)
-
-
-def _seed_torch(seed):
-    import torch
-
-    state = torch.random.get_rng_state()
-    torch.manual_seed(seed)
-    return lambda: torch.random.set_rng_state(state)
 
 
 def batch_trainer(model, x, y, sample_weight):

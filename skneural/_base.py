@@ -64,8 +64,10 @@ class NeuralEstimatorBase(BaseEstimator):
       data looks like (``n_features_in_`` and the like).
     - ``_prepare_y(y, X, *, reset, classes)``: validate ``y`` and return the
       network's training targets.
-    - ``_build_network(X, y)``: return an uncompiled Keras model for the
-      prepared training data.
+    - ``_build_network(X, y, seed)``: return an uncompiled Keras model for
+      the prepared training data, every random layer and initialiser seeded
+      from the int ``seed`` (the builders in :mod:`skneural.architectures`
+      take it as ``seed=``).
     - ``_loss()`` and ``_metrics()``: for ``model.compile``.
     - ``_validation_score(history)``: the per-epoch validation score list
       reported as ``validation_scores_`` (higher is better).
@@ -108,22 +110,26 @@ class NeuralEstimatorBase(BaseEstimator):
         weights = self._sample_weights(sample_weight, X, y_net, _n_rows(X_net))
         self._check_params_against_data(X_net)
 
+        # Every random draw of the fit comes from this seed, passed
+        # explicitly: the network's initialisers and dropout (the builders
+        # seed each layer), the validation split and the shuffles. No global
+        # generator is seeded or drawn from, so concurrent threads cannot
+        # change a fit, nor a fit the user's random streams.
         seed = self._fit_seed(continuing)
         keras = _backend.import_keras()
-        with _backend.seeded(seed):
-            if not continuing:
-                self.model_ = self._build_network(X_net, y_net)
-                self.history_ = {}
-                self.n_iter_ = 0
-            if not self.model_.compiled:  # new, or restored from a pickle
-                self.model_.compile(
-                    optimizer=self._make_optimizer(keras),
-                    loss=self._loss(),
-                    metrics=self._metrics(),
-                )
-            history, stopper = self._train(
-                keras, X_net, y_net, weights, seed, partial=partial
+        if not continuing:
+            self.model_ = self._build_network(X_net, y_net, seed)
+            self.history_ = {}
+            self.n_iter_ = 0
+        if not self.model_.compiled:  # new, or restored from a pickle
+            self.model_.compile(
+                optimizer=self._make_optimizer(keras),
+                loss=self._loss(),
+                metrics=self._metrics(),
             )
+        history, stopper = self._train(
+            keras, X_net, y_net, weights, seed, partial=partial
+        )
         self._record_history(history, stopper)
         return self
 

@@ -240,7 +240,7 @@ class CNNClassifier(NeuralClassifierBase):
             # Flat rows without an image shape: 1-D signals, one channel.
             self.input_shape_ = (int(n_features), 1)
 
-    def _build_network(self, X, y):
+    def _build_network(self, X, y, seed):
         from .architectures import build_cnn
 
         if len(self.input_shape_) == 3:
@@ -266,6 +266,7 @@ class CNNClassifier(NeuralClassifierBase):
             mean=mean,
             variance=variance,
             norm_axis=axis,
+            seed=seed,
         )
 
     def __sklearn_tags__(self):

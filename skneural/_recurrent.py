@@ -212,7 +212,7 @@ class LSTMSequenceClassifier(NeuralClassifierBase):
             )
         return pad_sequences(seqs)
 
-    def _build_network(self, X, y):
+    def _build_network(self, X, y, seed):
         from .architectures import build_recurrent_classifier
 
         units = self.units if isinstance(self.units, (tuple, list)) else (self.units,)
@@ -234,6 +234,7 @@ class LSTMSequenceClassifier(NeuralClassifierBase):
                 else None
             ),
             frame_length=self.frame_length,
+            seed=seed,
         )
 
     def __sklearn_tags__(self):
@@ -502,7 +503,7 @@ class BiLSTMTagger(NeuralEstimatorBase):
             self.tag_weights_ = self._class_weights(out[out >= 0])
         return out
 
-    def _build_network(self, X, y):
+    def _build_network(self, X, y, seed):
         from .architectures import build_tagger
 
         units = self.units if isinstance(self.units, (tuple, list)) else (self.units,)
@@ -511,6 +512,7 @@ class BiLSTMTagger(NeuralEstimatorBase):
             bidirectional=self.bidirectional,
             dropout=self.dropout,
             crf=self.crf,
+            seed=seed,
         )
         if self.token_input_:
             return build_tagger(

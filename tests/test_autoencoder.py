@@ -84,13 +84,18 @@ def test_pipeline_with_logistic_regression(digits01):
     assert pipe.score(X_test, y_test) > 0.85  # chance is 0.1
 
 
-def test_grid_search_over_n_components_prefers_more(digits01):
-    X, _ = digits01
+def test_grid_search_over_n_components_prefers_more():
+    # 20 features driven by 8 factors: 8 components reconstruct held-out rows
+    # far better than 1 (mean squared error 0.46-0.81 against 5.7-6.1 over
+    # seeds 0-4). On 400 digits the two were within the seed noise.
+    rng = np.random.RandomState(0)
+    X = rng.normal(size=(400, 8)) @ rng.normal(size=(8, 20))
+    X += 0.1 * rng.normal(size=X.shape)
     search = GridSearchCV(
         AutoencoderTransformer(**{**FAST, "epochs": 80, "batch_size": 32}),
         {"n_components": [1, 8]},
         cv=2,
-    ).fit(X[:400])
+    ).fit(X)
     assert search.best_params_ == {"n_components": 8}
 
 

@@ -29,7 +29,7 @@ from skneural.datasets import make_lookahead_tagging
 
 X, y = load_digits(return_X_y=True)
 X_train, y_train, X_test, y_test = X[:1000], y[:1000], X[1000:], y[1000:]
-kw = dict(image_shape=(8, 8), filters=(8,), dense_units=(32,), epochs=6,
+kw = dict(image_shape=(8, 8), filters=(8,), dense_units=(32,), epochs=10,
           early_stopping=False, random_state=0)
 out = {}
 a = CNNClassifier(**kw).fit(X_train, y_train)

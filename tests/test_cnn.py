@@ -83,7 +83,8 @@ def test_string_and_integer_labels(small_digits, labels):
 def test_boolean_labels_binary(small_digits):
     X, y = small_digits
     yb = y >= 2
-    est = CNNClassifier(**{**QUICK, "epochs": 5}).fit(X, yb)
+    # 10 epochs: train accuracy 0.95-0.97 over seeds 0-5 (5 epochs: 0.90-0.96)
+    est = CNNClassifier(**{**QUICK, "epochs": 10}).fit(X, yb)
     assert est.classes_.tolist() == [False, True]
     assert est.predict(X).dtype == bool
     assert est.score(X, yb) > 0.9

@@ -129,7 +129,8 @@ def test_channels_first_equals_channels_last():
 
 
 def test_learns_a_first_step_task():
-    X, y = first_step_task(n=300, length=10, ragged=True)
+    # 600 sequences: 0.925-0.97 over seeds 0-4 (300 gave 0.84-0.94)
+    X, y = first_step_task(n=600, length=10, ragged=True)
     est = LSTMSequenceClassifier(units=16, random_state=0, batch_size=32).fit(X, y)
     X_test, y_test = first_step_task(n=200, length=10, seed=1, ragged=True)
     assert est.score(X_test, y_test) >= 0.9

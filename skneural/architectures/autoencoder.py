@@ -2,7 +2,7 @@
 
 import keras
 
-from ._common import dense_stack, normalization
+from ._common import Seeds, dense_stack, normalization
 from .layers import MaskingNoise
 
 
@@ -17,6 +17,7 @@ def build_autoencoder(
     noise_type="gaussian",
     mean=0.0,
     variance=1.0,
+    seed=None,
 ):
     """Encoder (dense layers -> linear code) and mirrored decoder.
 
@@ -41,6 +42,8 @@ def build_autoencoder(
         Kind of corruption.
     mean, variance : array-like of shape (n_features,)
         Input standardisation statistics learned from the training data.
+    seed : int, default=None
+        Seeds every initialiser, dropout and noise layer (:class:`Seeds`).
 
     Returns
     -------
@@ -49,15 +52,20 @@ def build_autoencoder(
         nested models named ``"encoder"`` (inputs -> code) and ``"decoder"``
         (code -> reconstruction).
     """
+    seeds = Seeds(seed)
     inputs = keras.Input(shape=(n_features,), name="inputs")
     x = normalization(keras, mean, variance, axis=-1)(inputs)
     if noise > 0:
         if noise_type == "mask":
-            x = MaskingNoise(noise, name="masking_noise")(x)
+            x = MaskingNoise(noise, seed=seeds(), name="masking_noise")(x)
         else:
-            x = keras.layers.GaussianNoise(noise, name="gaussian_noise")(x)
-    x = dense_stack(keras, x, hidden_layer_sizes, activation, dropout, "encoder")
-    code = keras.layers.Dense(n_components, name="code")(x)
+            x = keras.layers.GaussianNoise(noise, seed=seeds(), name="gaussian_noise")(
+                x
+            )
+    x = dense_stack(keras, x, hidden_layer_sizes, activation, dropout, "encoder", seeds)
+    code = keras.layers.Dense(
+        n_components, kernel_initializer=seeds.glorot(keras), name="code"
+    )(x)
     encoder = keras.Model(inputs, code, name="encoder")
 
     code_in = keras.Input(shape=(n_components,), name="code_in")
@@ -68,8 +76,11 @@ def build_autoencoder(
         activation,
         dropout,
         "decoder",
+        seeds,
     )
-    outputs = keras.layers.Dense(n_features, name="reconstruction")(y)
+    outputs = keras.layers.Dense(
+        n_features, kernel_initializer=seeds.glorot(keras), name="reconstruction"
+    )(y)
     decoder = keras.Model(code_in, outputs, name="decoder")
 
     return keras.Model(inputs, decoder(encoder(inputs)), name="autoencoder")

@@ -2,7 +2,7 @@
 
 import keras
 
-from ._common import dense_stack, normalization
+from ._common import Seeds, dense_stack, normalization
 
 
 def build_cnn(
@@ -18,6 +18,7 @@ def build_cnn(
     mean=0.0,
     variance=1.0,
     norm_axis=-1,
+    seed=None,
 ):
     """Conv blocks -> max pooling -> dropout -> dense head -> softmax.
 
@@ -44,6 +45,8 @@ def build_cnn(
         Input standardisation statistics, learned from the training data.
     norm_axis : int or tuple of int
         Axes that keep their own statistics (``-1``: per channel).
+    seed : int, default=None
+        Seeds every initialiser and dropout layer (:class:`Seeds`).
 
     Returns
     -------
@@ -59,6 +62,7 @@ def build_cnn(
     conv = keras.layers.Conv1D if spatial_rank == 1 else keras.layers.Conv2D
     pool = keras.layers.MaxPooling1D if spatial_rank == 1 else keras.layers.MaxPooling2D
 
+    seeds = Seeds(seed)
     inputs = keras.Input(shape=tuple(input_shape), name="inputs")
     x = normalization(keras, mean, variance, norm_axis)(inputs)
     size = list(input_shape[:-1])
@@ -68,6 +72,7 @@ def build_cnn(
             kernel_size,
             padding="same",
             activation=activation,
+            kernel_initializer=seeds.glorot(keras),
             name=f"conv_{i}",
         )(x)
         window = tuple(pool_size if s >= pool_size else 1 for s in size)
@@ -75,8 +80,13 @@ def build_cnn(
             x = pool(window if spatial_rank == 2 else window[0], name=f"pool_{i}")(x)
             size = [s // w for s, w in zip(size, window)]
         if dropout > 0:
-            x = keras.layers.Dropout(dropout, name=f"conv_dropout_{i}")(x)
+            x = keras.layers.Dropout(dropout, seed=seeds(), name=f"conv_dropout_{i}")(x)
     x = keras.layers.Flatten(name="flatten")(x)
-    x = dense_stack(keras, x, dense_units, activation, dropout, name="dense")
-    outputs = keras.layers.Dense(n_classes, activation="softmax", name="output")(x)
+    x = dense_stack(keras, x, dense_units, activation, dropout, "dense", seeds)
+    outputs = keras.layers.Dense(
+        n_classes,
+        activation="softmax",
+        kernel_initializer=seeds.glorot(keras),
+        name="output",
+    )(x)
     return keras.Model(inputs, outputs, name="cnn_classifier")

@@ -115,12 +115,13 @@ class CRF(keras.layers.Layer):
     written with ``keras.ops``, so it runs on any Keras backend.
     """
 
-    def __init__(self, n_tags, **kwargs):
+    def __init__(self, n_tags, seed=None, **kwargs):
         super().__init__(**kwargs)
         self.n_tags = n_tags
+        self.seed = seed
 
     def build(self, input_shape):
-        init = keras.initializers.RandomUniform(-0.1, 0.1)
+        init = keras.initializers.RandomUniform(-0.1, 0.1, seed=self.seed)
         self.transitions = self.add_weight(
             shape=(self.n_tags, self.n_tags), initializer=init, name="transitions"
         )
@@ -143,7 +144,7 @@ class CRF(keras.layers.Layer):
         return input_shape
 
     def get_config(self):
-        return {**super().get_config(), "n_tags": self.n_tags}
+        return {**super().get_config(), "n_tags": self.n_tags, "seed": self.seed}
 
 
 def _sequence_score(emissions, tags, mask, transitions, start, end):

@@ -1,10 +1,8 @@
 """Recurrent sequence classifier network."""
 
-import random
-
 import keras
 
-from ._common import dense_stack, normalization
+from ._common import Seeds, bidirectional_layer, dense_stack, normalization
 from .layers import ChronoInitializer, FrameSteps
 
 
@@ -22,6 +20,7 @@ def build_recurrent_classifier(
     variance=1.0,
     max_timesteps=None,
     frame_length=1,
+    seed=None,
 ):
     """Masked (stacked, optionally bidirectional) LSTM/GRU -> softmax.
 
@@ -54,6 +53,8 @@ def build_recurrent_classifier(
         forget bias of 1.
     frame_length : int, default=1
         Timesteps joined into one recurrent step (:class:`FrameSteps`).
+    seed : int, default=None
+        Seeds every initialiser and dropout (:class:`Seeds`).
 
     Returns
     -------
@@ -64,27 +65,36 @@ def build_recurrent_classifier(
     mask = keras.Input(shape=(None,), dtype="bool", name="token_mask")
     x = normalization(keras, mean, variance, axis=-1)(values)
     x, steps = FrameSteps(frame_length, name="frames")(x, mask)
+    seeds = Seeds(seed)
     for i, n_units in enumerate(units):
-        extra = {}
-        if cell == "lstm" and max_timesteps:
-            # seed from Python's random module, as Keras's own initializers
-            # are (the estimator seeds it for reproducible fits)
-            seed = random.randint(0, 2**31 - 1)
-            extra = dict(
-                unit_forget_bias=False,
-                bias_initializer=ChronoInitializer(max_timesteps, seed=seed),
+
+        def make_layer(go_backwards, i=i, n_units=n_units):
+            extra = seeds.recurrent_kwargs(keras)
+            if cell == "lstm" and max_timesteps:
+                extra.update(
+                    unit_forget_bias=False,
+                    bias_initializer=ChronoInitializer(max_timesteps, seed=seeds()),
+                )
+            return layer_cls(
+                n_units,
+                dropout=dropout,
+                recurrent_dropout=recurrent_dropout,
+                return_sequences=i < len(units) - 1,
+                go_backwards=go_backwards,
+                name=f"{cell}_{i}" + ("_backward" if go_backwards else ""),
+                **extra,
             )
-        layer = layer_cls(
-            n_units,
-            dropout=dropout,
-            recurrent_dropout=recurrent_dropout,
-            return_sequences=i < len(units) - 1,
-            name=f"{cell}_{i}",
-            **extra,
-        )
+
         if bidirectional:
-            layer = keras.layers.Bidirectional(layer, name=f"bidirectional_{i}")
+            layer = bidirectional_layer(keras, make_layer, f"bidirectional_{i}")
+        else:
+            layer = make_layer(go_backwards=False)
         x = layer(x, mask=steps)
-    x = dense_stack(keras, x, dense_units, "relu", dropout, "dense")
-    outputs = keras.layers.Dense(n_classes, activation="softmax", name="output")(x)
+    x = dense_stack(keras, x, dense_units, "relu", dropout, "dense", seeds)
+    outputs = keras.layers.Dense(
+        n_classes,
+        activation="softmax",
+        kernel_initializer=seeds.glorot(keras),
+        name="output",
+    )(x)
     return keras.Model([values, mask], outputs, name="recurrent_classifier")

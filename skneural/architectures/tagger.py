@@ -2,7 +2,7 @@
 
 import keras
 
-from ._common import normalization
+from ._common import Seeds, bidirectional_layer, normalization
 from .layers import CRF, ReduceMax
 
 
@@ -21,6 +21,7 @@ def build_tagger(
     crf=False,
     mean=0.0,
     variance=1.0,
+    seed=None,
 ):
     """Token features -> (Bi)LSTM -> per-token scores.
 
@@ -37,22 +38,31 @@ def build_tagger(
     emission scores passed through a :class:`CRF` layer named ``"crf"``
     (the estimator decodes them with Viterbi).
 
+    ``seed`` seeds every initialiser and dropout (:class:`Seeds`).
+
     Returns
     -------
     model : keras.Model
     """
+    seeds = Seeds(seed)
     mask = keras.Input(shape=(None,), dtype="bool", name="token_mask")
     if vocab_size is not None:
         word_ids = keras.Input(shape=(None,), dtype="int32", name="word_ids")
         inputs = [word_ids]
-        x = keras.layers.Embedding(vocab_size, embedding_dim, name="word_embedding")(
-            word_ids
-        )
+        x = keras.layers.Embedding(
+            vocab_size,
+            embedding_dim,
+            embeddings_initializer=_uniform(keras, seeds),
+            name="word_embedding",
+        )(word_ids)
         if n_chars is not None:
             char_ids = keras.Input(shape=(None, None), dtype="int32", name="char_ids")
             inputs.append(char_ids)
             c = keras.layers.Embedding(
-                n_chars, char_embedding_dim, name="char_embedding"
+                n_chars,
+                char_embedding_dim,
+                embeddings_initializer=_uniform(keras, seeds),
+                name="char_embedding",
             )(char_ids)
             # A (1, 3) 2-D convolution over (tokens, characters) is a 1-D
             # convolution along each token's characters; then the max over
@@ -63,6 +73,7 @@ def build_tagger(
                 (1, 3),
                 padding="same",
                 activation="relu",
+                kernel_initializer=seeds.glorot(keras),
                 name="char_cnn",
             )(c)
             c = ReduceMax(axis=2, name="char_pool")(c)
@@ -73,17 +84,40 @@ def build_tagger(
         x = normalization(keras, mean, variance, axis=-1)(values)
     inputs.append(mask)
     if dropout > 0:
-        x = keras.layers.Dropout(dropout, name="input_dropout")(x)
+        x = keras.layers.Dropout(dropout, seed=seeds(), name="input_dropout")(x)
     for i, n_units in enumerate(units):
-        layer = keras.layers.LSTM(n_units, return_sequences=True, name=f"lstm_{i}")
+
+        def make_layer(go_backwards, i=i, n_units=n_units):
+            return keras.layers.LSTM(
+                n_units,
+                return_sequences=True,
+                go_backwards=go_backwards,
+                name=f"lstm_{i}" + ("_backward" if go_backwards else ""),
+                **seeds.recurrent_kwargs(keras),
+            )
+
         if bidirectional:
-            layer = keras.layers.Bidirectional(layer, name=f"bidirectional_{i}")
+            layer = bidirectional_layer(keras, make_layer, f"bidirectional_{i}")
+        else:
+            layer = make_layer(go_backwards=False)
         x = layer(x, mask=mask)
         if dropout > 0:
-            x = keras.layers.Dropout(dropout, name=f"dropout_{i}")(x)
+            x = keras.layers.Dropout(dropout, seed=seeds(), name=f"dropout_{i}")(x)
     if crf:
-        scores = keras.layers.Dense(n_tags, name="emissions")(x)
-        outputs = CRF(n_tags, name="crf")(scores)
+        scores = keras.layers.Dense(
+            n_tags, kernel_initializer=seeds.glorot(keras), name="emissions"
+        )(x)
+        outputs = CRF(n_tags, seed=seeds(), name="crf")(scores)
     else:
-        outputs = keras.layers.Dense(n_tags, activation="softmax", name="output")(x)
+        outputs = keras.layers.Dense(
+            n_tags,
+            activation="softmax",
+            kernel_initializer=seeds.glorot(keras),
+            name="output",
+        )(x)
     return keras.Model(inputs, outputs, name="tagger")
+
+
+def _uniform(keras, seeds):
+    """Keras's default embedding initialiser (uniform in +-0.05), seeded."""
+    return keras.initializers.RandomUniform(-0.05, 0.05, seed=seeds())
