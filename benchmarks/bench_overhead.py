@@ -10,7 +10,9 @@ Prints, for the Keras backend in use:
 - resident memory growth per fit over 50 consecutive fits, each library in a
   fresh subprocess (target: no worse than raw Keras; aim < 0.5 MB per fit);
 - ``import skneural`` against ``import sklearn.base`` in fresh subprocesses
-  (target ratio <= 1.25).
+  (target ratio <= 1.25);
+- resident memory growth per fit for every estimator (small fits of each,
+  each estimator in a fresh subprocess; bound 1 MB per fit, aim 0.5).
 
 Where JAX or torch is installed, the same figures are reported for that
 backend (a subprocess with ``KERAS_BACKEND`` set).
@@ -18,6 +20,7 @@ backend (a subprocess with ``KERAS_BACKEND`` set).
 Usage::
 
     python benchmarks/bench_overhead.py [--fits 20] [--mem-fits 50]
+    python benchmarks/bench_overhead.py --estimators-only   # the last table
 """
 
 import argparse
@@ -105,12 +108,71 @@ def median_ms(fn, n=50):
     return 1000 * statistics.median(times)
 
 
+def _sequences(n=200):
+    rng = np.random.RandomState(0)
+    X = [rng.normal(size=(rng.randint(4, 12), 2)) for _ in range(n)]
+    return X, [int(s[0, 0] > 0) for s in X]
+
+
+def estimator_fit(name):
+    """``fit(X, y, seed)`` for a small fit of estimator ``name`` and its data."""
+    import skneural
+    from skneural.datasets import make_lookahead_tagging
+
+    small = dict(epochs=EPOCHS, batch_size=BATCH, early_stopping=False)
+    make, (X, y) = {
+        "CNNClassifier": (
+            lambda s: skneural.CNNClassifier(image_shape=(8, 8), random_state=s, **NET),
+            data(),
+        ),
+        "AutoencoderTransformer": (
+            lambda s: skneural.AutoencoderTransformer(
+                n_components=4, hidden_layer_sizes=(32,), random_state=s
+            ),
+            (data()[0], None),
+        ),
+        "AutoencoderAnomalyDetector": (
+            lambda s: skneural.AutoencoderAnomalyDetector(
+                hidden_layer_sizes=(32,), random_state=s
+            ),
+            (data()[0], None),
+        ),
+        "LSTMSequenceClassifier": (
+            lambda s: skneural.LSTMSequenceClassifier(units=16, random_state=s),
+            _sequences(),
+        ),
+        "BiLSTMTagger": (
+            lambda s: skneural.BiLSTMTagger(units=16, random_state=s),
+            make_lookahead_tagging(100, random_state=0),
+        ),
+    }[name]
+
+    def fit(_X, _y, seed=0):
+        return make(seed).set_params(**small).fit(X, y)
+
+    return fit
+
+
+ESTIMATORS = [
+    "CNNClassifier",
+    "AutoencoderTransformer",
+    "AutoencoderAnomalyDetector",
+    "LSTMSequenceClassifier",
+    "BiLSTMTagger",
+]
+
+
 def memory_child(which, n_fits):
     """Run in a subprocess: RSS growth per fit over ``n_fits`` fits."""
     import gc
 
     X, y = data()
-    fit = skneural_fit if which == "skneural" else keras_fit
+    if which == "skneural":
+        fit = skneural_fit
+    elif which == "keras":
+        fit = keras_fit
+    else:
+        fit = estimator_fit(which)
     for i in range(5):  # warm-up: first fits load kernels and caches
         fit(X, y, seed=i)
     gc.collect()
@@ -207,6 +269,24 @@ def measure(n_fits, mem_fits):
     return res
 
 
+def estimator_memory(mem_fits, env=None):
+    """MB per fit for every estimator, each in a fresh subprocess."""
+    return {
+        name: run_child(["--memory-child", name, str(mem_fits)], env)
+        for name in ESTIMATORS
+    }
+
+
+def report_estimator_memory(backend, figures, mem_fits):
+    print(
+        f"\nMemory growth per fit by estimator, {backend} backend "
+        f"({mem_fits} fits of {EPOCHS} epochs after 5 warm-up fits; bound 1 MB, "
+        "aim 0.5)"
+    )
+    for name, mb in figures.items():
+        print(f"  {name.ljust(28)}{mb:6.2f} MB")
+
+
 def report(res, import_s=None):
     fit_ratio = res["fit_s_skneural"] / res["fit_s_keras"]
     speedup = res["predict1_ms_keras_predict"] / res["predict1_ms_skneural"]
@@ -268,6 +348,11 @@ def main():
     parser.add_argument("--mem-fits", type=int, default=50)
     parser.add_argument("--memory-child", nargs=2, help=argparse.SUPPRESS)
     parser.add_argument("--measure-child", action="store_true", help=argparse.SUPPRESS)
+    parser.add_argument(
+        "--estimators-only",
+        action="store_true",
+        help="only the memory growth per fit of every estimator",
+    )
     args = parser.parse_args()
 
     if args.memory_child:
@@ -275,6 +360,16 @@ def main():
         return
     if args.measure_child:
         print(json.dumps(measure(args.fits, args.mem_fits)))
+        return
+
+    backends = [("tensorflow", None)]
+    for backend, module in (("jax", "jax"), ("torch", "torch")):
+        if importlib.util.find_spec(module) is not None:
+            backends.append((backend, {**os.environ, "KERAS_BACKEND": backend}))
+    if args.estimators_only:
+        for backend, env in backends:
+            figures = estimator_memory(args.mem_fits, env)
+            report_estimator_memory(backend, figures, args.mem_fits)
         return
 
     print(
@@ -295,6 +390,10 @@ def main():
                 print(f"{backend} backend failed: {exc}")
     for i, res in enumerate(results):
         report(res, import_s if i == 0 else None)
+    for backend, env in backends:
+        report_estimator_memory(
+            backend, estimator_memory(args.mem_fits, env), args.mem_fits
+        )
 
 
 if __name__ == "__main__":

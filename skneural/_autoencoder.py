@@ -137,10 +137,11 @@ class _AutoencoderBase(NeuralEstimatorBase):
 
     def _prepare_y(self, y, X, *, reset, classes=None):
         if reset:
+            from .architectures._common import scale_from_variance
+
             self.mean_ = X.mean(axis=0, dtype=np.float64)
-            std = X.std(axis=0, dtype=np.float64)
             # constant features: leave them at 0 rather than divide by 0
-            self.scale_ = np.where(std > 1e-12, std, 1.0)
+            self.scale_ = scale_from_variance(X.var(axis=0, dtype=np.float64))
         # The target is the standardised input: every feature weighs alike
         # in the loss whatever its units.
         return self._standardize(X)
@@ -443,7 +444,10 @@ class AutoencoderAnomalyDetector(OutlierMixin, _AutoencoderBase):
         self : object
             The fitted estimator.
         """
-        super().fit(X, y, sample_weight)
+        return self._fit(X, None, sample_weight)
+
+    def _fit_finished(self, X):
+        """The score scales and the threshold, from the training rows."""
         residuals, codes = self._residuals_and_codes(X)
         self.residual_scale_ = _spread(residuals)
         self.code_mean_ = codes.mean(axis=0)
@@ -454,7 +458,6 @@ class AutoencoderAnomalyDetector(OutlierMixin, _AutoencoderBase):
             self.offset_ = -(q3 + 1.5 * (q3 - q1))
         else:
             self.offset_ = float(np.percentile(scores, 100.0 * self.contamination))
-        return self
 
     def score_samples(self, X):
         """Minus each row's anomaly score (see ``score_type``).
@@ -470,10 +473,10 @@ class AutoencoderAnomalyDetector(OutlierMixin, _AutoencoderBase):
             Higher is more normal.
         """
         check_is_fitted(self)
-        return self._scores(*self._residuals_and_codes(X))
+        return self._scores(*self._residuals_and_codes(self._prepare_X(X, reset=False)))
 
     def _residuals_and_codes(self, X):
-        X = self._prepare_X(X, reset=False)
+        """Standardised residuals and codes of prepared rows ``X``."""
         residuals = self._forward(X).astype(np.float64) - self._standardize(X)
         codes = self._forward(X, self.model_.get_layer("encoder"))
         return residuals, codes.astype(np.float64)

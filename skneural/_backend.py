@@ -36,7 +36,7 @@ def backend_name():
     return import_keras().backend.backend()
 
 
-def batch_trainer(model, x, y, sample_weight):
+def batch_trainer(model, x, y, sample_weight, *, dynamic_length=False):
     """Return an object that trains ``model`` one mini-batch at a time.
 
     ``x, y, sample_weight`` is an example batch (its shapes, less the batch
@@ -45,6 +45,8 @@ def batch_trainer(model, x, y, sample_weight):
     ``epoch_logs()`` (epoch means of the loss and metrics, as ``fit``
     reports them; the model's variables are current after it) and
     ``finish()`` (call when training ends, normally or not).
+    ``dynamic_length=True``: axis 1 of the arrays (the time axis of padded
+    sequences) varies from batch to batch.
     """
     backend = import_keras().backend.backend()
     # The fast trainers drive Keras's own step functions, as ``fit`` does,
@@ -52,7 +54,7 @@ def batch_trainer(model, x, y, sample_weight):
     # ``train_on_batch`` as the fallback.
     if hasattr(model, "_symbolic_build"):
         if backend == "tensorflow":
-            return _TFBatchTrainer(model, x, y, sample_weight)
+            return _TFBatchTrainer(model, x, y, sample_weight, dynamic_length)
         if backend == "jax" and hasattr(model, "_get_jax_state"):
             return _JAXBatchTrainer(model, x, y, sample_weight)
         if backend == "torch":
@@ -126,7 +128,7 @@ class _TFBatchTrainer(_StepTrainer):
     per-step copy back to Python is needed.
     """
 
-    def __init__(self, model, x, y, sample_weight):
+    def __init__(self, model, x, y, sample_weight, dynamic_length=False):
         import tensorflow as tf
 
         super().__init__(model, x, y, sample_weight)
@@ -136,10 +138,14 @@ class _TFBatchTrainer(_StepTrainer):
             reduce_retracing=True,
             jit_compile=bool(getattr(model, "jit_compile", False)),
         )
-        specs = tf.nest.map_structure(
-            lambda a: tf.TensorSpec((None,) + tuple(a.shape[1:]), tf.as_dtype(a.dtype)),
-            example,
-        )
+
+        def spec(a):
+            shape = (None,) + tuple(a.shape[1:])
+            if dynamic_length and len(shape) >= 2:
+                shape = (None, None) + shape[2:]
+            return tf.TensorSpec(shape, tf.as_dtype(a.dtype))
+
+        specs = tf.nest.map_structure(spec, example)
         _quiet_retracing_warning(self._step)
         self._step.get_concrete_function(specs)
 

@@ -13,10 +13,12 @@ Nothing here imports Keras at module level: it is imported (through
 import copy
 import math
 import secrets
+import warnings
 from numbers import Integral, Real
 
 import numpy as np
 from sklearn.base import BaseEstimator, ClassifierMixin
+from sklearn.exceptions import ConvergenceWarning
 from sklearn.utils._param_validation import HasMethods, Interval, StrOptions
 from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import (
@@ -95,20 +97,38 @@ class NeuralEstimatorBase(BaseEstimator):
     #: Classifiers split their validation data stratified by class.
     _stratified_validation = False
 
+    #: Prepared inputs are padded sequences (mask last): batches are grouped
+    #: by length and padded only to their own longest sequence.
+    _sequence_input = False
+
     # ------------------------------------------------------------------ fit
 
     def _fit(self, X, y=None, sample_weight=None, *, partial=False, classes=None):
         """Validate everything, then train (the one fit loop).
 
         ``partial=True`` trains one epoch on all of ``X`` (``partial_fit``).
+        A fit that fails (bad input, divergence in its first epoch, an
+        interruption before any epoch ended) leaves the estimator as it was
+        before the call: unfitted, or with its earlier fitted state.
         """
         self._validate_params()
+        before = dict(self.__dict__)
+        try:
+            self._fit_unchecked(X, y, sample_weight, partial=partial, classes=classes)
+        except BaseException:
+            self.__dict__.clear()
+            self.__dict__.update(before)
+            raise
+        return self
+
+    def _fit_unchecked(self, X, y, sample_weight, *, partial, classes):
         continuing = (partial or self.warm_start) and hasattr(self, "model_")
         reset = not continuing
         X_net = self._prepare_X(X, reset=reset)
         y_net = self._prepare_y(y, X_net, reset=reset, classes=classes)
         weights = self._sample_weights(sample_weight, X, y_net, _n_rows(X_net))
-        self._check_params_against_data(X_net)
+        keras = _backend.import_keras()
+        self._check_params(keras)
 
         # Every random draw of the fit comes from this seed, passed
         # explicitly: the network's initialisers and dropout (the builders
@@ -116,7 +136,6 @@ class NeuralEstimatorBase(BaseEstimator):
         # generator is seeded or drawn from, so concurrent threads cannot
         # change a fit, nor a fit the user's random streams.
         seed = self._fit_seed(continuing)
-        keras = _backend.import_keras()
         if not continuing:
             self.model_ = self._build_network(X_net, y_net, seed)
             self.history_ = {}
@@ -131,7 +150,29 @@ class NeuralEstimatorBase(BaseEstimator):
             keras, X_net, y_net, weights, seed, partial=partial
         )
         self._record_history(history, stopper)
-        return self
+        self._fit_finished(X_net)
+
+    def _fit_finished(self, X):
+        """Hook: fitted state computed from the trained network (default none).
+
+        ``X`` is the prepared training input.
+        """
+
+    def _check_params(self, keras):
+        """Checks of parameters that need Keras, run before anything is built.
+
+        The one home for such checks (``_validate_params`` covers types and
+        ranges); subclasses extend it.
+        """
+        activation = self.get_params().get("activation")
+        if isinstance(activation, str):
+            try:
+                keras.activations.get(activation)
+            except ValueError:
+                raise ValueError(
+                    "activation must name a Keras activation, such as 'relu', "
+                    f"'tanh', 'gelu' or 'sigmoid'. Received: activation={activation!r}"
+                ) from None
 
     def _train(self, keras, X, y, weights, seed, *, partial):
         """The epoch loop: shuffled mini-batches, validation, callbacks.
@@ -169,7 +210,7 @@ class NeuralEstimatorBase(BaseEstimator):
         steps = math.ceil(n / batch_size)
 
         history = keras.callbacks.History()
-        user = [copy.deepcopy(cb) for cb in self.callbacks or []]
+        user = [_copy_callback(cb, i) for i, cb in enumerate(self.callbacks or [])]
         callbacks = keras.callbacks.CallbackList(
             user + ([stopper] if stopper else []) + [history],
             add_progbar=self.verbose != 0,
@@ -178,53 +219,138 @@ class NeuralEstimatorBase(BaseEstimator):
             epochs=epochs,
             steps=steps,
         )
+        lengths = self._lengths(X_tr)
         trainer = _backend.batch_trainer(
-            model, *(_take(a, slice(0, batch_size)) for a in (X_tr, y_tr, w_tr))
+            model,
+            *(_take(a, slice(0, batch_size)) for a in (X_tr, y_tr, w_tr)),
+            dynamic_length=lengths is not None,
         )
         model.stop_training = False
+        # The weights after the last epoch that ended with a finite loss (at
+        # first, those this call started from): restored on divergence or
+        # interruption.
+        last_good = model.get_weights()
+        completed = 0
+        start_loss = None  # of the first batch, at the starting weights
         callbacks.on_train_begin()
         logs = {}
         try:
             for epoch in range(epochs):
                 callbacks.on_epoch_begin(epoch)
                 trainer.start_epoch()
-                order = rng.permutation(n)
-                for step in range(steps):
-                    idx = order[step * batch_size : (step + 1) * batch_size]
+                for step, idx in enumerate(_batches(rng, n, batch_size, lengths)):
                     callbacks.on_train_batch_begin(step)
-                    trainer.train(_take(X_tr, idx), _take(y_tr, idx), _take(w_tr, idx))
+                    trainer.train(*_batch(idx, lengths, X_tr, y_tr, w_tr))
+                    if start_loss is None:
+                        start_loss = trainer.batch_logs()["loss"]
                     # Per-batch logs cost a copy to Python: only for the progbar.
                     callbacks.on_train_batch_end(
                         step, trainer.batch_logs() if self.verbose else None
                     )
                 logs = trainer.epoch_logs()
+                current = model.get_weights()
+                if _diverging(logs, current, start_loss):
+                    model.set_weights(last_good)
+                    self._diverged(model, X, epoch, logs, stop=completed > 0)
+                    break
                 if validation is not None:
-                    val_logs = self._evaluate(model, *validation)
+                    val_logs = self._evaluate(model, *validation, batch_size)
                     logs.update({f"val_{k}": v for k, v in val_logs.items()})
                 callbacks.on_epoch_end(epoch, logs)
+                last_good, completed = current, completed + 1
                 if model.stop_training:
                     break
+        except KeyboardInterrupt:
+            # As MLPClassifier does: keep what was learned, unless nothing was.
+            trainer.finish()
+            model.set_weights(last_good)
+            if completed == 0:
+                raise
+            warnings.warn(
+                f"Training interrupted by the user after {completed} epoch(s): "
+                f"{type(self).__name__} keeps the weights of the last complete "
+                "epoch (with early stopping, of the best one so far).",
+                UserWarning,
+                stacklevel=4,
+            )
+            if stopper is not None and stopper.best_epoch < completed:
+                stopper.on_train_end()  # restores the best weights so far
+            else:
+                stopper = None
+            return history.history, stopper
         finally:
             # JAX keeps the state outside the model's variables mid-epoch
             trainer.finish()
         callbacks.on_train_end(logs)
         return history.history, stopper
 
-    @staticmethod
-    def _evaluate(model, X, y, weights):
-        """Loss and metrics on held-out data, in large batches."""
-        n = _n_rows(X)
-        totals = {}
-        for start in range(0, n, PREDICT_CHUNK):
-            rows = slice(start, start + PREDICT_CHUNK)
-            batch_logs = model.test_on_batch(
-                _take(X, rows),
-                _take(y, rows),
-                sample_weight=_take(weights, rows),
-                return_dict=True,
+    def _diverged(self, model, X, epoch, logs, *, stop):
+        """Warn (``stop=True``) or raise: training diverged in ``epoch``."""
+        keras = _backend.import_keras()
+        lr = float(keras.ops.convert_to_numpy(model.optimizer.learning_rate))
+        values = X
+        while isinstance(values, (list, tuple, dict)):
+            values = (
+                next(iter(values.values())) if isinstance(values, dict) else values[0]
             )
-            _accumulate(totals, batch_logs, _n_rows(_take(X, rows)))
+        scale = float(np.max(np.abs(values))) if values.dtype.kind == "f" else None
+        message = (
+            f"{type(self).__name__} diverged: the training loss became "
+            f"{logs.get('loss'):.3g} in epoch {epoch + 1}. The steps are too large "
+            f"for this data: lower learning_rate (now {lr:g})"
+            + (
+                f", or scale the inputs (largest absolute value {scale:.3g})"
+                if scale is not None
+                else ""
+            )
+            + "."
+        )
+        if not stop:
+            raise ValueError(
+                message + " No epoch trained to a finite loss, so the estimator "
+                "is left as it was before fit."
+            )
+        warnings.warn(
+            message + " Training stopped there; the weights of the epoch before "
+            "are kept.",
+            ConvergenceWarning,
+            stacklevel=4,
+        )
+
+    def _evaluate(self, model, X, y, weights, batch_size):
+        """Loss and metrics on held-out data, in large batches.
+
+        Sequences are evaluated in batches of ``batch_size`` similar lengths,
+        each padded only to its own longest sequence.
+        """
+        n = _n_rows(X)
+        lengths = self._lengths(X)
+        if lengths is None or lengths.min() == lengths.max():
+            chunks = [
+                np.arange(i, min(i + PREDICT_CHUNK, n))
+                for i in range(0, n, PREDICT_CHUNK)
+            ]
+        else:
+            order = np.argsort(lengths, kind="stable")
+            chunks = [order[i : i + batch_size] for i in range(0, n, batch_size)]
+        totals = {}
+        for idx in chunks:
+            x, y_b, w_b = _batch(idx, lengths, X, y, weights)
+            batch_logs = model.test_on_batch(
+                x, y_b, sample_weight=w_b, return_dict=True
+            )
+            _accumulate(totals, batch_logs, len(idx))
         return {k: v / n for k, v in totals.items()}
+
+    def _lengths(self, X):
+        """Real length of each prepared sequence; ``None`` for fixed-size rows.
+
+        Sequence estimators (``_sequence_input = True``) give their prepared
+        inputs as a tuple whose last array is the ``(n, timesteps)`` mask.
+        """
+        if not self._sequence_input:
+            return None
+        return X[-1].sum(axis=1)
 
     def _holds_out_validation(self, n):
         """Whether this fit early-stops on a held-out validation set.
@@ -274,8 +400,11 @@ class NeuralEstimatorBase(BaseEstimator):
 
     def _record_history(self, history, stopper):
         offset = self.n_iter_
-        for key, values in history.items():
-            self.history_.setdefault(key, []).extend(float(v) for v in values)
+        # a new dict: a fit that fails after this leaves the old one intact
+        self.history_ = {
+            key: self.history_.get(key, []) + [float(v) for v in values]
+            for key, values in history.items()
+        }
         self.n_iter_ += len(history["loss"])
         self.loss_curve_ = list(self.history_["loss"])
         scores = self._validation_score(self.history_)
@@ -326,10 +455,9 @@ class NeuralEstimatorBase(BaseEstimator):
     def _sample_weights(self, sample_weight, X, y, n):
         if sample_weight is None:
             return None
-        return _check_sample_weight(sample_weight, np.empty(n), dtype=np.float32)
-
-    def _check_params_against_data(self, X):
-        """Hook for parameter checks that need the data (default: none)."""
+        return _check_sample_weight(
+            sample_weight, np.empty(n), dtype=np.float32, ensure_non_negative=True
+        )
 
     # -------------------------------------------------------------- predict
 
@@ -498,6 +626,15 @@ class NeuralClassifierBase(ClassifierMixin, NeuralEstimatorBase):
                 "target y is None."
             )
         y = column_or_1d(y, warn=True)
+        if y.dtype == object:
+            kinds = {isinstance(label, str) for label in y}
+            if len(kinds) > 1:
+                # scikit-learn's own check fails inside NumPy's sort here
+                raise ValueError(
+                    "y mixes string labels with labels of other types (numbers, "
+                    "None, ...); expected labels of one kind. Received: y of "
+                    f"types {sorted({type(label).__name__ for label in y})}"
+                )
         check_classification_targets(y)
         if len(y) != n:
             raise ValueError(
@@ -534,12 +671,7 @@ class NeuralClassifierBase(ClassifierMixin, NeuralEstimatorBase):
             w = np.ones(len(self.classes_))
             w[present] = compute_class_weight("balanced", classes=present, y=y)
             return w
-        unknown = set(self.class_weight) - set(self.classes_.tolist())
-        if unknown:
-            raise ValueError(
-                f"class_weight has labels that are not in the data: "
-                f"{sorted(map(str, unknown))}; classes are {self.classes_.tolist()}."
-            )
+        check_class_weight_labels(self.class_weight, self.classes_)
         return np.array([self.class_weight.get(c, 1.0) for c in self.classes_])
 
     def _metrics(self):
@@ -552,6 +684,17 @@ class NeuralClassifierBase(ClassifierMixin, NeuralEstimatorBase):
         return list(history["val_accuracy"]) if "val_accuracy" in history else None
 
 
+def check_class_weight_labels(class_weight, classes):
+    """Raise a ValueError if a ``class_weight`` dict names an unknown label."""
+    unknown = set(class_weight) - set(classes.tolist())
+    if unknown:
+        raise ValueError(
+            f"class_weight has labels that are not in the data: "
+            f"{sorted(map(str, unknown))}; expected labels among "
+            f"{classes.tolist()}. Received: class_weight={class_weight!r}"
+        )
+
+
 def check_positive_ints(name, value, *, allow_empty=False):
     """Raise a ValueError unless ``value`` is a sequence of positive ints."""
     values = tuple(value) if isinstance(value, (tuple, list)) else (value,)
@@ -561,6 +704,106 @@ def check_positive_ints(name, value, *, allow_empty=False):
         raise ValueError(
             f"{name} must be a tuple of positive ints. Received: {name}={value!r}"
         )
+
+
+#: Batches of different lengths mixed into one window before it is sorted by
+#: length and cut into batches ("bucketing" that keeps the batches random).
+BUCKET_WINDOW = 16
+
+
+def _batches(rng, n, batch_size, lengths=None):
+    """Row indices of each mini-batch of one epoch, in training order.
+
+    Fixed-size rows: a shuffled permutation cut into batches. Sequences of
+    different lengths: the permutation is cut into windows of
+    ``BUCKET_WINDOW`` batches, each window sorted by length and cut into
+    batches, and the batches shuffled: each batch holds sequences of similar
+    length, so one long sequence no longer pads every batch to its length.
+    """
+    order = rng.permutation(n)
+    if lengths is not None and lengths.min() < lengths.max():
+        window = batch_size * BUCKET_WINDOW
+        for start in range(0, n, window):
+            part = order[start : start + window]
+            order[start : start + window] = part[
+                np.argsort(lengths[part], kind="stable")
+            ]
+        batches = [order[i : i + batch_size] for i in range(0, n, batch_size)]
+        return [batches[i] for i in rng.permutation(len(batches))]
+    return [order[i : i + batch_size] for i in range(0, n, batch_size)]
+
+
+def _batch(idx, lengths, *arrays):
+    """Rows ``idx`` of each of ``arrays``; sequences trimmed to the batch.
+
+    The time axis (axis 1 of every array with one) is cut to the batch's
+    longest sequence, rounded up to a power of two: a handful of distinct
+    shapes per fit, so backends that compile per shape (JAX) compile a few
+    times, not once per batch.
+    """
+    rows = [_take(a, idx) for a in arrays]
+    if lengths is None:
+        return rows
+    longest = int(lengths[idx].max())
+    keep = 1 << max(longest - 1, 0).bit_length()
+    return [_trim_time(a, keep) for a in rows]
+
+
+def _trim_time(X, length):
+    if X is None:
+        return None
+    if isinstance(X, (list, tuple)):
+        return type(X)(_trim_time(a, length) for a in X)
+    return X[:, :length] if X.ndim >= 2 else X
+
+
+#: An epoch's training loss this many times its value at the start (or
+#: over this many times 1, for small starting losses) means divergence.
+DIVERGENCE_FACTOR = 1e6
+
+
+def _diverging(logs, weights, start_loss):
+    """Whether an epoch's logs or weights show that training diverged.
+
+    Non-finite values, or a finite loss grown a millionfold: a softmax
+    output read through its logits (as Keras does) gives losses of 1e11
+    rather than NaN when the steps are far too large.
+    """
+    if not all(np.isfinite(v) for v in logs.values()):
+        return True
+    if not all(np.isfinite(w).all() for w in weights):
+        return True
+    return logs["loss"] > DIVERGENCE_FACTOR * max(start_loss, 1.0)
+
+
+def _copy_callback(callback, i):
+    """A fresh copy of a user callback for one fit.
+
+    Attributes that cannot be copied (locks, events, open files) are shared
+    with the user's callback, with a warning that names them: a
+    ``threading.Event`` that another thread sets to stop training then still
+    reaches the copy.
+    """
+    try:
+        return copy.deepcopy(callback)
+    except Exception:
+        pass
+    memo, shared = {}, []
+    for name, value in vars(callback).items():
+        try:
+            copy.deepcopy(value)
+        except Exception:
+            memo[id(value)] = value
+            shared.append(f"{name} ({type(value).__name__})")
+    copied = copy.deepcopy(callback, memo)
+    warnings.warn(
+        f"callbacks[{i}] ({type(callback).__name__}) cannot be fully copied: "
+        f"{', '.join(shared)}. The copy this fit uses shares these attributes "
+        "with your callback; the rest is copied.",
+        UserWarning,
+        stacklevel=5,
+    )
+    return copied
 
 
 def _distinct_rows(X):

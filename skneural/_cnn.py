@@ -245,14 +245,14 @@ class CNNClassifier(NeuralClassifierBase):
 
         if len(self.input_shape_) == 3:
             # Images: one mean/variance per channel keeps spatial structure.
-            mean = X.mean(axis=(0, 1, 2))
-            variance = X.var(axis=(0, 1, 2))
+            mean = X.mean(axis=(0, 1, 2), dtype=np.float64)
+            variance = X.var(axis=(0, 1, 2), dtype=np.float64)
             axis = -1
         else:
             # Signals/tabular rows: per-position statistics, like a
             # StandardScaler on the columns.
-            mean = X.mean(axis=0)
-            variance = X.var(axis=0)
+            mean = X.mean(axis=0, dtype=np.float64)
+            variance = X.var(axis=0, dtype=np.float64)
             axis = (1, 2)
         return build_cnn(
             self.input_shape_,

@@ -4,9 +4,14 @@ from numbers import Integral, Real
 
 import numpy as np
 from sklearn.utils._param_validation import Interval, StrOptions
-from sklearn.utils.validation import check_is_fitted
+from sklearn.utils.validation import check_is_fitted, validate_data
 
-from ._base import NeuralClassifierBase, NeuralEstimatorBase, check_positive_ints
+from ._base import (
+    NeuralClassifierBase,
+    NeuralEstimatorBase,
+    check_class_weight_labels,
+    check_positive_ints,
+)
 from .preprocessing import (
     as_sequence_list,
     build_vocabulary,
@@ -128,6 +133,8 @@ class LSTMSequenceClassifier(NeuralClassifierBase):
     (3,)
     """
 
+    _sequence_input = True
+
     _parameter_constraints = {
         **NeuralClassifierBase._parameter_constraints,
         "units": [Interval(Integral, 1, None, closed="left"), tuple, list],
@@ -193,6 +200,9 @@ class LSTMSequenceClassifier(NeuralClassifierBase):
         if reset:
             check_positive_ints("units", self.units)
             check_positive_ints("dense_units", self.dense_units, allow_empty=True)
+        # column names of a DataFrame (one column per timestep) are checked
+        # as scikit-learn's estimators check them; the arrays are read below
+        validate_data(self, X, skip_check_array=True, ensure_2d=False, reset=reset)
         seqs = as_sequence_list(X, data_format=self.data_format)
         n_features = seqs[0].shape[1]
         if reset:
@@ -338,6 +348,8 @@ class BiLSTMTagger(NeuralEstimatorBase):
     [2, 1]
     """
 
+    _sequence_input = True
+
     _parameter_constraints = {
         **NeuralEstimatorBase._parameter_constraints,
         "units": [Interval(Integral, 1, None, closed="left"), tuple, list],
@@ -480,6 +492,12 @@ class BiLSTMTagger(NeuralEstimatorBase):
                 f"Received an array of shape {y.shape}."
             )
         y = [list(tags) for tags in y]
+        for i, tags in enumerate(y):
+            if any(isinstance(t, float) and t != t for t in tags):
+                raise ValueError(
+                    f"y contains NaN tags (in sentence {i}): every token needs "
+                    f"a tag. Received: y[{i}]={tags!r}"
+                )
         if len(y) != len(lengths):
             raise ValueError(
                 f"X has {len(lengths)} sentences but y has {len(y)} tag sequences."
@@ -543,6 +561,8 @@ class BiLSTMTagger(NeuralEstimatorBase):
         """Loss weight per tag index (None: all 1); ``tags`` are the fit's."""
         if self.class_weight is None:
             return None
+        if self.class_weight != "balanced":
+            check_class_weight_labels(self.class_weight, self.classes_)
         if self.class_weight == "balanced":
             counts = np.bincount(tags, minlength=len(self.classes_))
             present = counts > 0
@@ -553,6 +573,14 @@ class BiLSTMTagger(NeuralEstimatorBase):
             [self.class_weight.get(t, 1.0) for t in self.classes_.tolist()],
             dtype=np.float32,
         )
+
+    def _sample_weights(self, sample_weight, X, y, n):
+        weights = super()._sample_weights(sample_weight, X, y, n)
+        if weights is None or self.crf:
+            return weights  # the CRF loss is one value per sentence
+        # the softmax loss is one value per token: each token of a sentence
+        # carries the sentence's weight
+        return np.repeat(weights[:, None], y.shape[1], axis=1)
 
     def _metrics(self):
         from .architectures.layers import MaskedTokenAccuracy
@@ -668,6 +696,12 @@ def _check_sentences(X):
     sentences = list(X)
     if not sentences:
         raise ValueError("Found X with 0 sentences (an empty list).")
+    if isinstance(sentences[0], str):
+        raise TypeError(
+            "BiLSTMTagger expects a list of sentences, each a list of tokens "
+            "(for one sentence: [tokens]). Received a list of str: "
+            f"X[0]={sentences[0]!r}."
+        )
     first = sentences[0]
     token_mode = len(first) > 0 and isinstance(first[0], str)
     for i, s in enumerate(sentences):

@@ -2,6 +2,8 @@
 
 import numpy as np
 
+from .layers import Standardize
+
 
 class Seeds:
     """Distinct integer seeds for every random part of one network.
@@ -40,16 +42,25 @@ class Seeds:
         )
 
 
-def normalization(keras, mean, variance, axis):
-    """A ``Normalization`` layer with statistics computed by the caller.
+def scale_from_variance(variance):
+    """Standard deviations, with 1 where a feature is (nearly) constant.
 
-    Passing ``mean``/``variance`` instead of calling ``adapt`` avoids
-    building a data pipeline (and a trace) just to compute two moments.
+    Computed in float64: the variance of large values does not fit float32.
     """
-    return keras.layers.Normalization(
+    std = np.sqrt(np.asarray(variance, dtype=np.float64))
+    return np.where(std > 1e-12, std, 1.0)
+
+
+def normalization(keras, mean, variance, axis):
+    """A :class:`~.layers.Standardize` layer with the caller's statistics.
+
+    Passing the statistics instead of calling ``adapt`` avoids building a
+    data pipeline (and a trace) just to compute two moments.
+    """
+    return Standardize(
         axis=axis,
-        mean=np.asarray(mean, dtype=np.float32),
-        variance=np.asarray(variance, dtype=np.float32),
+        mean=np.asarray(mean, np.float64),
+        scale=scale_from_variance(variance),
     )
 
 

@@ -170,10 +170,16 @@ def crf_log_partition(emissions, mask, transitions, start, end):
     """
     mask_f = ops.cast(mask, emissions.dtype)
     alpha = start[None, :] + emissions[:, 0]
-    xs = (ops.transpose(emissions[:, 1:], (1, 0, 2)), ops.transpose(mask_f[:, 1:]))
+    # One scanned tensor (emissions, then the mask as a last column): with
+    # two, Keras's TensorFlow scan fails when the number of steps is unknown
+    # at trace time, as it is when batches are padded to their own length.
+    xs = ops.transpose(
+        ops.concatenate([emissions[:, 1:], ops.expand_dims(mask_f[:, 1:], -1)], -1),
+        (1, 0, 2),
+    )
 
     def step(alpha, x):
-        emit, m = x
+        emit, m = x[:, :-1], x[:, -1]
         scores = (
             ops.expand_dims(alpha, 2) + transitions[None] + ops.expand_dims(emit, 1)
         )
@@ -222,17 +228,33 @@ def crf_viterbi(emissions, mask, transitions, start, end):
     return ops.convert_to_numpy(path) * ops.convert_to_numpy(mask).astype("int64")
 
 
+@keras.saving.register_keras_serializable(package="skneural")
 class CRFLoss(keras.losses.Loss):
     """Negative CRF log-likelihood; ``y_true`` is padded with -1.
 
     Holds the CRF layer whose transition scores it reads, so the gradient
-    reaches them. Not serialised with the model: the estimator builds it
-    again whenever it compiles.
+    reaches them. That reference does not survive a ``.keras`` file: Keras
+    rebuilds a saved model's loss from its config alone, without the model,
+    and copies the model's layer configs before it serialises the loss, so
+    its object sharing cannot tie the two together either. Deserialising
+    this loss therefore raises an error that says what to do instead
+    (``load_model(path, compile=False)``). The estimator builds the loss
+    again whenever it compiles; the estimator's pickles store no loss.
     """
 
-    def __init__(self, crf_layer, name="crf_loss"):
-        super().__init__(name=name)
+    def __init__(self, crf_layer, name="crf_loss", **kwargs):
+        super().__init__(name=name, **kwargs)
         self.crf_layer = crf_layer
+
+    @classmethod
+    def from_config(cls, config):
+        raise ValueError(
+            "A CRFLoss reads the transition scores of its model's CRF layer and "
+            "cannot be rebuilt from a saved config without that model. Load "
+            "the network with keras.models.load_model(path, compile=False); to "
+            "train it, compile it with loss=CRFLoss(model.get_layer('crf')). "
+            f"Received: config={config}"
+        )
 
     def call(self, y_true, y_pred):
         y_true = ops.cast(y_true, "int32")
@@ -246,6 +268,7 @@ class CRFLoss(keras.losses.Loss):
         return -ll / lengths
 
 
+@keras.saving.register_keras_serializable(package="skneural")
 class MaskedTagLoss(keras.losses.Loss):
     """Per-token softmax cross-entropy, zero at padding.
 
@@ -255,8 +278,8 @@ class MaskedTagLoss(keras.losses.Loss):
     network's output carries.
     """
 
-    def __init__(self, class_weights=None, name="masked_tag_loss"):
-        super().__init__(name=name)
+    def __init__(self, class_weights=None, name="masked_tag_loss", **kwargs):
+        super().__init__(name=name, **kwargs)
         self.class_weights = class_weights
 
     def call(self, y_true, y_pred):
@@ -270,7 +293,13 @@ class MaskedTagLoss(keras.losses.Loss):
             weights = weights * ops.take(w, tags)
         return ce * weights
 
+    def get_config(self):
+        w = self.class_weights
+        w = None if w is None else [float(v) for v in np.ravel(w)]
+        return {**super().get_config(), "class_weights": w}
 
+
+@keras.saving.register_keras_serializable(package="skneural")
 class MaskedTokenAccuracy(keras.metrics.Metric):
     """Token accuracy over real tokens (``y_true`` padded with -1)."""
 
@@ -321,3 +350,56 @@ class ChronoInitializer(keras.initializers.Initializer):
 
     def get_config(self):
         return {"max_timesteps": self.max_timesteps, "seed": self.seed}
+
+
+@keras.saving.register_keras_serializable(package="skneural")
+class Standardize(keras.layers.Layer):
+    """``(x - mean) / scale`` with statistics computed before training.
+
+    Like ``keras.layers.Normalization`` given ``mean`` and ``variance``, but
+    the layer keeps the standard deviation rather than the variance: the
+    variance of values near 1e20 or beyond overflows float32 (its largest
+    value is 3.4e38), and a Normalization layer then maps every row to the
+    same output. The statistics are non-trainable weights (pickled with the
+    other weights).
+
+    Parameters
+    ----------
+    axis : int or tuple of int
+        Axes that keep their own statistics (``-1``: per feature or channel),
+        as in ``Normalization``.
+    mean, scale : array-like, default=None
+        Statistics of shape ``[input_shape[a] for a in axis]``; ``None``
+        (when a saved model is rebuilt) leaves 0 and 1 until weights are set.
+    """
+
+    def __init__(self, axis=-1, mean=None, scale=None, **kwargs):
+        super().__init__(**kwargs)
+        self.axis = tuple(axis) if isinstance(axis, (tuple, list)) else (axis,)
+        self._init = (mean, scale)
+
+    def build(self, input_shape):
+        rank = len(input_shape)
+        axes = sorted(a % rank for a in self.axis)
+        shape = tuple(input_shape[a] if a in axes else 1 for a in range(rank))
+        mean, scale = self._init
+        self.mean = self.add_weight(
+            shape=shape, initializer="zeros", trainable=False, name="mean"
+        )
+        self.scale = self.add_weight(
+            shape=shape, initializer="ones", trainable=False, name="scale"
+        )
+        if mean is not None:
+            self.mean.assign(np.reshape(np.asarray(mean, np.float32), shape))
+            self.scale.assign(np.reshape(np.asarray(scale, np.float32), shape))
+
+    def call(self, inputs):
+        return (inputs - ops.cast(self.mean, inputs.dtype)) / ops.cast(
+            self.scale, inputs.dtype
+        )
+
+    def compute_output_shape(self, input_shape):
+        return input_shape
+
+    def get_config(self):
+        return {**super().get_config(), "axis": self.axis}
