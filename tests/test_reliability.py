@@ -334,3 +334,18 @@ def test_sequences_are_padded_per_batch_and_bucketed(monkeypatch):
     # every other batch is padded to at most 16 steps (11, rounded up to 2^k)
     assert len(long) <= est.n_iter_
     assert all(s == 1000 for s in long)  # 1,024 is cut to the padded length
+
+
+def test_standardize_keeps_large_statistics_and_broadcasts_scalars():
+    from skneural.architectures import build_autoencoder
+    from skneural.architectures.layers import Standardize
+
+    x = np.array([[1e30, -2e30], [3e30, 4e30]], dtype=np.float32)
+    layer = Standardize(mean=x.mean(0), scale=x.std(0))
+    expected = (x.astype(np.float64) - x.mean(0)) / x.std(0)
+    np.testing.assert_allclose(np.asarray(layer(x)), expected, rtol=1e-5)
+    # the builders' scalar defaults (mean 0, variance 1) apply to every feature
+    model = build_autoencoder(6, 2, seed=0)
+    standardize = model.get_layer("encoder").get_layer("standardize")
+    twos = np.full((2, 6), 2.0, dtype=np.float32)
+    np.testing.assert_array_equal(np.asarray(standardize(twos)), twos)

@@ -33,6 +33,15 @@ class Seeds:
         """Keras's default kernel initialiser (Glorot uniform), seeded."""
         return keras.initializers.GlorotUniform(seed=self())
 
+    def dense(self, keras, units, name, activation=None):
+        """A ``Dense`` layer with a seeded kernel initialiser."""
+        return keras.layers.Dense(
+            units,
+            activation=activation,
+            kernel_initializer=self.glorot(keras),
+            name=name,
+        )
+
     def recurrent_kwargs(self, keras):
         """Seeded initialisers (Keras's defaults) and dropout seed of an RNN."""
         return dict(
@@ -58,6 +67,7 @@ def normalization(keras, mean, variance, axis):
     data pipeline (and a trace) just to compute two moments.
     """
     return Standardize(
+        name="standardize",
         axis=axis,
         mean=np.asarray(mean, np.float64),
         scale=scale_from_variance(variance),
@@ -67,12 +77,7 @@ def normalization(keras, mean, variance, axis):
 def dense_stack(keras, x, units, activation, dropout, name, seeds):
     """Dense layers of ``units`` sizes, each followed by dropout if > 0."""
     for i, n in enumerate(units):
-        x = keras.layers.Dense(
-            n,
-            activation=activation,
-            kernel_initializer=seeds.glorot(keras),
-            name=f"{name}_{i}",
-        )(x)
+        x = seeds.dense(keras, n, f"{name}_{i}", activation)(x)
         if dropout > 0:
             x = keras.layers.Dropout(dropout, seed=seeds(), name=f"{name}_dropout_{i}")(
                 x

@@ -63,9 +63,7 @@ def build_autoencoder(
                 x
             )
     x = dense_stack(keras, x, hidden_layer_sizes, activation, dropout, "encoder", seeds)
-    code = keras.layers.Dense(
-        n_components, kernel_initializer=seeds.glorot(keras), name="code"
-    )(x)
+    code = seeds.dense(keras, n_components, "code")(x)
     encoder = keras.Model(inputs, code, name="encoder")
 
     code_in = keras.Input(shape=(n_components,), name="code_in")
@@ -78,9 +76,7 @@ def build_autoencoder(
         "decoder",
         seeds,
     )
-    outputs = keras.layers.Dense(
-        n_features, kernel_initializer=seeds.glorot(keras), name="reconstruction"
-    )(y)
+    outputs = seeds.dense(keras, n_features, "reconstruction")(y)
     decoder = keras.Model(code_in, outputs, name="decoder")
 
     return keras.Model(inputs, decoder(encoder(inputs)), name="autoencoder")

@@ -83,10 +83,5 @@ def build_cnn(
             x = keras.layers.Dropout(dropout, seed=seeds(), name=f"conv_dropout_{i}")(x)
     x = keras.layers.Flatten(name="flatten")(x)
     x = dense_stack(keras, x, dense_units, activation, dropout, "dense", seeds)
-    outputs = keras.layers.Dense(
-        n_classes,
-        activation="softmax",
-        kernel_initializer=seeds.glorot(keras),
-        name="output",
-    )(x)
+    outputs = seeds.dense(keras, n_classes, "output", "softmax")(x)
     return keras.Model(inputs, outputs, name="cnn_classifier")

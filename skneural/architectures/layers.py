@@ -368,8 +368,9 @@ class Standardize(keras.layers.Layer):
     axis : int or tuple of int
         Axes that keep their own statistics (``-1``: per feature or channel),
         as in ``Normalization``.
-    mean, scale : array-like, default=None
-        Statistics of shape ``[input_shape[a] for a in axis]``; ``None``
+    mean, scale : array-like or float, default=None
+        Statistics of shape ``[input_shape[a] for a in axis]`` (a scalar
+        applies to every feature); ``None``
         (when a saved model is rebuilt) leaves 0 and 1 until weights are set.
     """
 
@@ -390,8 +391,8 @@ class Standardize(keras.layers.Layer):
             shape=shape, initializer="ones", trainable=False, name="scale"
         )
         if mean is not None:
-            self.mean.assign(np.reshape(np.asarray(mean, np.float32), shape))
-            self.scale.assign(np.reshape(np.asarray(scale, np.float32), shape))
+            self.mean.assign(_broadcast_stat(mean, shape))
+            self.scale.assign(_broadcast_stat(scale, shape))
 
     def call(self, inputs):
         return (inputs - ops.cast(self.mean, inputs.dtype)) / ops.cast(
@@ -403,3 +404,11 @@ class Standardize(keras.layers.Layer):
 
     def get_config(self):
         return {**super().get_config(), "axis": self.axis}
+
+
+def _broadcast_stat(values, shape):
+    """A statistic as a float32 array of the layer's weight ``shape``."""
+    values = np.asarray(values, dtype=np.float32)
+    if values.size == 1:
+        return np.full(shape, values.item(), dtype=np.float32)
+    return values.reshape(shape)

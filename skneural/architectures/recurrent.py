@@ -91,10 +91,5 @@ def build_recurrent_classifier(
             layer = make_layer(go_backwards=False)
         x = layer(x, mask=steps)
     x = dense_stack(keras, x, dense_units, "relu", dropout, "dense", seeds)
-    outputs = keras.layers.Dense(
-        n_classes,
-        activation="softmax",
-        kernel_initializer=seeds.glorot(keras),
-        name="output",
-    )(x)
+    outputs = seeds.dense(keras, n_classes, "output", "softmax")(x)
     return keras.Model([values, mask], outputs, name="recurrent_classifier")

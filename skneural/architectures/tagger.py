@@ -104,17 +104,10 @@ def build_tagger(
         if dropout > 0:
             x = keras.layers.Dropout(dropout, seed=seeds(), name=f"dropout_{i}")(x)
     if crf:
-        scores = keras.layers.Dense(
-            n_tags, kernel_initializer=seeds.glorot(keras), name="emissions"
-        )(x)
+        scores = seeds.dense(keras, n_tags, "emissions")(x)
         outputs = CRF(n_tags, seed=seeds(), name="crf")(scores)
     else:
-        outputs = keras.layers.Dense(
-            n_tags,
-            activation="softmax",
-            kernel_initializer=seeds.glorot(keras),
-            name="output",
-        )(x)
+        outputs = seeds.dense(keras, n_tags, "output", "softmax")(x)
     return keras.Model(inputs, outputs, name="tagger")
 
 
