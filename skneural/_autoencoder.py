@@ -165,7 +165,7 @@ class _AutoencoderBase(NeuralEstimatorBase):
             seed=seed,
         )
 
-    def _loss(self):
+    def _loss(self, model):
         return "mse"
 
     def _metrics(self):

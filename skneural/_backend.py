@@ -11,11 +11,14 @@ Keras (and with it TensorFlow) is imported lazily by :func:`import_keras`:
 """
 
 import json
+import os
 
 import numpy as np
 
 __all__ = [
     "import_keras",
+    "enable_gpu_memory_growth",
+    "limit_tensorflow_threads",
     "backend_name",
     "batch_trainer",
     "inference_function",
@@ -25,10 +28,95 @@ __all__ = [
 
 
 def import_keras():
-    """Import and return the ``keras`` module (slow the first time)."""
+    """Import and return the ``keras`` module (slow the first time).
+
+    The first call also lets TensorFlow's GPU memory grow as needed
+    (:func:`enable_gpu_memory_growth`) and sizes its thread pools to this
+    process's share of the cores (:func:`limit_tensorflow_threads`), unless
+    the user configured them.
+    """
     import keras
 
+    global _configured
+    if not _configured:
+        _configured = True
+        if keras.backend.backend() == "tensorflow":
+            import tensorflow as tf
+
+            enable_gpu_memory_growth(tf.config)
+            limit_tensorflow_threads()
     return keras
+
+
+_configured = False
+
+
+def enable_gpu_memory_growth(config):
+    """Let TensorFlow take GPU memory as it needs it, not all at once.
+
+    By default TensorFlow maps nearly all the memory of every visible GPU
+    when it starts, so a second process on the same card (a joblib or Dask
+    worker beside the first) finds none left. With memory growth, workers
+    that each need a little can share a card.
+
+    ``config`` is ``tf.config``. Nothing changes when
+    ``TF_FORCE_GPU_ALLOW_GROWTH`` is set (the user chose), for a GPU given
+    a memory limit or already set to grow, or once TensorFlow has started
+    (its GPU settings are then fixed). Returns the names of the GPUs set to
+    grow.
+    """
+    if os.environ.get("TF_FORCE_GPU_ALLOW_GROWTH") is not None:
+        return []
+    changed = []
+    for gpu in config.list_physical_devices("GPU"):
+        try:
+            if config.experimental.get_memory_growth(
+                gpu
+            ) or config.get_logical_device_configuration(gpu):
+                continue
+            config.experimental.set_memory_growth(gpu, True)
+        except RuntimeError:  # TensorFlow has started: too late
+            break
+        changed.append(gpu.name)
+    return changed
+
+
+def limit_tensorflow_threads():
+    """Give TensorFlow the thread budget ``OMP_NUM_THREADS`` sets, if any.
+
+    Parallel runners tell each worker process its share of the cores in
+    ``OMP_NUM_THREADS``: joblib's process workers (``n_jobs``) get
+    ``cores // n_jobs``, Dask's workers 1. NumPy's BLAS obeys it, but
+    TensorFlow sizes its two thread pools to all cores: with ``n_jobs=2``
+    on 2 cores, two workers ran 8 busy threads. (A small fit is as fast
+    with one thread as with two here: most of it is Python.)
+
+    Nothing changes when ``OMP_NUM_THREADS`` is unset, when the user chose
+    TensorFlow's threads (``TF_NUM_INTRAOP_THREADS``/``TF_NUM_INTEROP_THREADS``
+    or ``tf.config.threading``), or when TensorFlow already runs (its pools
+    are then fixed). Returns the number of threads set, or ``None``.
+    """
+    budget = os.environ.get("OMP_NUM_THREADS", "")
+    if not budget.isdigit() or int(budget) < 1:
+        return None
+    if os.environ.get("TF_NUM_INTRAOP_THREADS") or os.environ.get(
+        "TF_NUM_INTEROP_THREADS"
+    ):
+        return None
+    import tensorflow as tf
+
+    threading = tf.config.threading
+    if (
+        threading.get_intra_op_parallelism_threads()
+        or threading.get_inter_op_parallelism_threads()
+    ):
+        return None
+    try:
+        threading.set_intra_op_parallelism_threads(int(budget))
+        threading.set_inter_op_parallelism_threads(int(budget))
+    except RuntimeError:  # TensorFlow has started: too late, keep its pools
+        return None
+    return int(budget)
 
 
 def backend_name():
@@ -48,7 +136,29 @@ def batch_trainer(model, x, y, sample_weight, *, dynamic_length=False):
     ``dynamic_length=True``: axis 1 of the arrays (the time axis of padded
     sequences) varies from batch to batch.
     """
-    backend = import_keras().backend.backend()
+    keras = import_keras()
+    # One trainer per model and batch layout, kept on the model (as the
+    # inference function is): its traced step serves every later fit of the
+    # model (shells, warm starts, partial_fit calls).
+    key = (dynamic_length,) + tuple(
+        None
+        if a is None
+        else (tuple(a.shape[2 if dynamic_length else 1 :]), str(a.dtype))
+        for a in keras.tree.flatten((x, y, sample_weight))
+    )
+    trainers = model.__dict__.get("_skneural_trainers")
+    if trainers is None:
+        trainers = {}
+        object.__setattr__(model, "_skneural_trainers", trainers)
+    if key not in trainers:
+        trainers[key] = _new_batch_trainer(
+            keras, model, x, y, sample_weight, dynamic_length
+        )
+    return trainers[key]
+
+
+def _new_batch_trainer(keras, model, x, y, sample_weight, dynamic_length):
+    backend = keras.backend.backend()
     # The fast trainers drive Keras's own step functions, as ``fit`` does,
     # through private API (``_symbolic_build``): guarded, with the public
     # ``train_on_batch`` as the fallback.

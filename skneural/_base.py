@@ -28,7 +28,7 @@ from sklearn.utils.validation import (
     column_or_1d,
 )
 
-from . import _backend
+from . import _backend, _shells
 from ._backend import _accumulate, _n_rows
 
 #: Optimizer names accepted as strings (Keras's own identifiers).
@@ -70,7 +70,8 @@ class NeuralEstimatorBase(BaseEstimator):
       the prepared training data, every random layer and initialiser seeded
       from the int ``seed`` (the builders in :mod:`skneural.architectures`
       take it as ``seed=``).
-    - ``_loss()`` and ``_metrics()``: for ``model.compile``.
+    - ``_loss(model)`` and ``_metrics()``: for ``model.compile`` (a loss
+      may read ``model``'s layers).
     - ``_validation_score(history)``: the per-epoch validation score list
       reported as ``validation_scores_`` (higher is better).
     """
@@ -141,16 +142,57 @@ class NeuralEstimatorBase(BaseEstimator):
             self.history_ = {}
             self.n_iter_ = 0
         if not self.model_.compiled:  # new, or restored from a pickle
-            self.model_.compile(
-                optimizer=self._make_optimizer(keras),
-                loss=self._loss(),
-                metrics=self._metrics(),
+            self._compile(self.model_, keras)
+        if continuing:
+            # model_ holds the optimizer state to continue from: train it.
+            history, stopper = self._train(
+                keras, self.model_, X_net, y_net, weights, seed, partial=partial
             )
-        history, stopper = self._train(
-            keras, X_net, y_net, weights, seed, partial=partial
-        )
+        else:
+            history, stopper = self._train_shell(
+                keras, X_net, y_net, weights, seed, partial=partial
+            )
         self._record_history(history, stopper)
         self._fit_finished(X_net)
+
+    def _compile(self, model, keras):
+        model.compile(
+            optimizer=self._make_optimizer(keras),
+            loss=self._loss(model),
+            metrics=self._metrics(),
+        )
+
+    def _train_shell(self, keras, X, y, weights, seed, *, partial):
+        """Train from ``model_``'s initial state on a shell, then copy back.
+
+        A shell is a compiled copy of the network whose traced (JAX:
+        compiled) step functions are kept from fit to fit of the same
+        architecture (:mod:`skneural._shells`): the fits of a search trace
+        once, not once each. ``model_`` ends with the trained weights and
+        optimizer state, as if it had been trained itself.
+        """
+        first = slice(0, 1)
+        key = _shells.architecture_key(
+            self.model_,
+            tuple(_take(a, first) for a in (X, y, weights)),
+            self._lengths(X) is not None,
+            [type(self).__module__, type(self).__qualname__, keras.backend.backend()],
+        )
+        shell = _shells.borrow(key)
+        if shell is None:
+            network = self._build_network(X, y, seed)
+            self._compile(network, keras)
+            shell = _shells.Shell(network)
+        try:
+            shell.load(self.model_)
+            result = self._train(
+                keras, shell.model, X, y, weights, seed, partial=partial
+            )
+            shell.store(self.model_)
+        finally:
+            # whatever state a failed fit left is replaced by the next load
+            _shells.give_back(key, shell)
+        return result
 
     def _fit_finished(self, X):
         """Hook: fitted state computed from the trained network (default none).
@@ -174,7 +216,7 @@ class NeuralEstimatorBase(BaseEstimator):
                     f"'tanh', 'gelu' or 'sigmoid'. Received: activation={activation!r}"
                 ) from None
 
-    def _train(self, keras, X, y, weights, seed, *, partial):
+    def _train(self, keras, model, X, y, weights, seed, *, partial):
         """The epoch loop: shuffled mini-batches, validation, callbacks.
 
         Written over single training steps (``_backend.batch_trainer``) and
@@ -187,7 +229,6 @@ class NeuralEstimatorBase(BaseEstimator):
         them.
         """
         rng = np.random.RandomState(seed % (2**32))
-        model = self.model_
         stopper = None
         validation = None
         if partial or not self._holds_out_validation(_n_rows(X)):
@@ -677,7 +718,7 @@ class NeuralClassifierBase(ClassifierMixin, NeuralEstimatorBase):
     def _metrics(self):
         return ["accuracy"]
 
-    def _loss(self):
+    def _loss(self, model):
         return "sparse_categorical_crossentropy"
 
     def _validation_score(self, history):

@@ -550,11 +550,11 @@ class BiLSTMTagger(NeuralEstimatorBase):
             **common,
         )
 
-    def _loss(self):
+    def _loss(self, model):
         from .architectures.layers import CRFLoss, MaskedTagLoss
 
         if self.crf:
-            return CRFLoss(self.model_.get_layer("crf"))
+            return CRFLoss(model.get_layer("crf"))
         return MaskedTagLoss(self.tag_weights_)
 
     def _class_weights(self, tags):

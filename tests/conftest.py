@@ -1,8 +1,20 @@
 """Shared fixtures: small data and one fitted CNN reused across tests."""
 
+import os
+
 import numpy as np
 import pytest
 from sklearn.datasets import load_digits
+
+# The suite runs in pytest-xdist workers (pyproject's addopts). Each worker
+# gets its share of the cores in OMP_NUM_THREADS, as joblib's and Dask's
+# workers do; skneural hands it on to TensorFlow (limit_tensorflow_threads),
+# so that two workers on two cores do not run four busy thread pools.
+_WORKERS = os.environ.get("PYTEST_XDIST_WORKER_COUNT")
+if _WORKERS:
+    os.environ.setdefault(
+        "OMP_NUM_THREADS", str(max(1, (os.cpu_count() or 1) // int(_WORKERS)))
+    )
 
 
 @pytest.fixture(scope="session")

@@ -25,6 +25,10 @@ from skneural import (
 )
 from skneural.datasets import make_lookahead_tagging
 
+# One xdist worker runs this module: its serial fits (the module fixture)
+# are then made once, not once per worker.
+pytestmark = pytest.mark.xdist_group("randomness")
+
 # 220 rows: early stopping holds out 22 (>= 20), so the random validation
 # split is part of every fit. Each configuration switches on the estimator's
 # random layers (dropout, noise, bidirectional and chrono-initialised LSTMs,

@@ -52,6 +52,11 @@ UNTRUSTED = {
 }
 
 
+# One xdist worker runs this module: its fitted fixtures (and the guide's
+# CRF fit) are made once.
+pytestmark = pytest.mark.xdist_group("saving")
+
+
 # ------------------------------------------------------------ tiny fits
 
 

@@ -1,0 +1,128 @@
+"""A hyperparameter search run serially, with ``n_jobs=2``, and on Dask.
+
+The search of the search-at-scale issue: 8 candidates x 3 folds of
+``CNNClassifier(image_shape=(8, 8), epochs=5)`` on the digits (1,797 rows),
+``refit=False``. Prints one table (wall time of each way, its ratio to the
+serial search, and whether its scores equal the serial ones exactly):
+
+- ``n_jobs=1``: in this process, TensorFlow already imported (as for a user
+  who ran anything before);
+- ``n_jobs=2``: joblib's process workers (loky), started fresh for the run,
+  so their imports and first traces are included (target: <= 0.8x serial);
+- Dask: a ``distributed.LocalCluster`` of 2 process workers with one thread
+  each, through ``joblib.parallel_backend("dask")``; the cluster's start-up
+  is timed apart, the workers' imports are included.
+
+``--tf-threads-default`` runs the parallel searches without skneural's
+thread budget (workers' TensorFlow then sizes its pools to all cores), to
+show what the budget is worth.
+
+Usage::
+
+    python benchmarks/bench_parallel.py [--tf-threads-default] [--no-dask]
+"""
+
+import argparse
+import logging
+import os
+import time
+
+import numpy as np
+
+GRID = {
+    "filters": [(8,), (16,)],
+    "dense_units": [(32,), (64,)],
+    "dropout": [0.1, 0.25],
+}
+
+
+def search(n_jobs):
+    from sklearn.datasets import load_digits
+    from sklearn.model_selection import GridSearchCV
+
+    from skneural import CNNClassifier
+
+    X, y = load_digits(return_X_y=True)
+    est = CNNClassifier(image_shape=(8, 8), epochs=5, random_state=0)
+    return GridSearchCV(est, GRID, cv=3, n_jobs=n_jobs, refit=False).fit(X, y)
+
+
+def scores(result):
+    keys = sorted(k for k in result.cv_results_ if k.startswith("split"))
+    return np.array([result.cv_results_[k] for k in keys])
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--tf-threads-default", action="store_true")
+    parser.add_argument("--no-dask", action="store_true")
+    args = parser.parse_args()
+    if args.tf_threads_default:
+        # 0 is TensorFlow's "choose for me" (all cores); setting the variable
+        # also tells skneural that the user chose.
+        os.environ["TF_NUM_INTRAOP_THREADS"] = "0"
+        os.environ["TF_NUM_INTEROP_THREADS"] = "0"
+
+    from joblib import parallel_backend
+    from joblib.externals.loky import get_reusable_executor
+
+    from skneural import _backend
+
+    _backend.import_keras()
+    rows = []
+
+    start = time.perf_counter()
+    serial = search(1)
+    t_serial = time.perf_counter() - start
+    rows.append(("n_jobs=1", t_serial, True))
+
+    get_reusable_executor().shutdown(wait=True)  # fresh workers for the run
+    start = time.perf_counter()
+    parallel = search(2)
+    t = time.perf_counter() - start
+    rows.append(
+        (
+            "n_jobs=2 (fresh workers)",
+            t,
+            np.array_equal(scores(parallel), scores(serial)),
+        )
+    )
+    get_reusable_executor().shutdown(wait=True)
+
+    setup = None
+    if not args.no_dask:
+        from distributed import Client, LocalCluster
+
+        start = time.perf_counter()
+        with (
+            LocalCluster(
+                n_workers=2,
+                threads_per_worker=1,
+                processes=True,
+                dashboard_address=None,
+                silence_logs=logging.ERROR,
+            ) as cluster,
+            Client(cluster),
+        ):
+            setup = time.perf_counter() - start
+            start = time.perf_counter()
+            with parallel_backend("dask"):
+                remote = search(-1)
+            t = time.perf_counter() - start
+        rows.append(
+            ("Dask, 2 workers", t, np.array_equal(scores(remote), scores(serial)))
+        )
+
+    backend = _backend.import_keras().backend.backend()
+    print(f"8 candidates x 3 folds, CNNClassifier(epochs=5), digits; backend {backend}")
+    if args.tf_threads_default:
+        print("workers' TensorFlow threads: TensorFlow's default (all cores)")
+    print(f"{'search':<26}{'seconds':>9}{'vs serial':>11}  scores equal serial")
+    for name, seconds, equal in rows:
+        print(f"{name:<26}{seconds:9.1f}{seconds / t_serial:10.2f}x  {equal}")
+    if setup is not None:
+        print(f"(Dask cluster start-up, not included above: {setup:.1f} s)")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,178 @@
+"""Compiled networks reused from fit to fit of the same architecture.
+
+Most of a small fit is not training: TensorFlow traces the train step, the
+validation step and their graphs (a BiLSTM tagger: 3.5 s of a 4.3 s fit on
+a 2-core machine), JAX compiles them, and every traced function stays in
+memory for good (about 2.8 MB per fit). A search fits the same
+architecture on the same shapes over and over.
+
+So a fit trains a *shell*: a compiled copy of its network, whose step
+functions are traced once and kept here between fits, keyed by everything
+a trace depends on (the network's configuration less names and seeds, the
+shapes and dtypes of a batch, optimizer, loss and metrics). A fit borrows a
+shell, loads its own starting state into it (weights, seed states,
+input statistics; the optimizer's initial state), trains it, and copies the
+trained weights and optimizer state into its own ``model_``, which is never
+shared. A shell is used by one fit at a time; fits running at once each get
+their own. At most ``MAX_ARCHITECTURES`` architectures keep at most
+``MAX_IDLE`` idle shells each; the least recently used go first.
+
+Nothing here depends on the backend; it only uses Keras's public API.
+"""
+
+import collections
+import json
+import threading
+
+import numpy as np
+
+#: Architectures that keep idle shells (least recently used dropped first).
+MAX_ARCHITECTURES = 8
+#: Idle shells kept per architecture (fits that ran at once made several).
+MAX_IDLE = 2
+
+_lock = threading.Lock()
+_idle = collections.OrderedDict()  # key -> [Shell, ...]
+
+
+class Shell:
+    """A compiled network and the initial values of its optimizer state."""
+
+    def __init__(self, model):
+        import keras
+
+        self.model = model
+        model.optimizer.build(model.trainable_variables)
+        self.optimizer_start = [
+            np.array(keras.ops.convert_to_numpy(v.value))
+            for v in model.optimizer.variables
+        ]
+
+    def load(self, source):
+        """Start from ``source``'s state: its variables, a fresh optimizer."""
+        _copy(_network_variables(source), _network_variables(self.model))
+        for variable, value in zip(
+            self.model.optimizer.variables, self.optimizer_start
+        ):
+            variable.assign(value)
+        self.model.reset_metrics()
+        self.model.stop_training = False
+
+    def store(self, target):
+        """Copy the trained state into ``target`` (compiled, same network)."""
+        _copy(_network_variables(self.model), _network_variables(target))
+        if not target.optimizer.built:
+            target.optimizer.build(target.trainable_variables)
+        _copy(self.model.optimizer.variables, target.optimizer.variables)
+
+
+def borrow(key):
+    """An idle shell for ``key``, or ``None`` (the caller makes one)."""
+    with _lock:
+        shells = _idle.get(key)
+        if not shells:
+            return None
+        _idle.move_to_end(key)
+        return shells.pop()
+
+
+def give_back(key, shell):
+    """Keep ``shell`` for the next fit of ``key`` (within the bounds)."""
+    with _lock:
+        shells = _idle.setdefault(key, [])
+        _idle.move_to_end(key)
+        if len(shells) < MAX_IDLE:
+            shells.append(shell)
+        while len(_idle) > MAX_ARCHITECTURES:
+            _idle.popitem(last=False)
+
+
+def clear():
+    """Drop every idle shell (their traced functions go with them)."""
+    with _lock:
+        _idle.clear()
+
+
+def n_idle():
+    """Number of idle shells kept (all architectures)."""
+    with _lock:
+        return sum(len(s) for s in _idle.values())
+
+
+def architecture_key(model, arrays, dynamic_length, extra):
+    """What a trace of ``model``'s steps depends on, as a string.
+
+    ``arrays``: one training batch's arrays (their shapes less the batch
+    axis, and dtypes; less the time axis too with ``dynamic_length``).
+    ``extra``: anything else the steps depend on (the estimator class, the
+    backend). Layer names and seeds differ from build to build and are
+    left out: names are renamed in order of appearance, seeds dropped (they
+    only set initial values, which a fit loads into the shell).
+    """
+    import keras
+
+    def spec(a):
+        if a is None:
+            return None
+        shape = list(a.shape[1:])
+        if dynamic_length and shape:
+            shape[0] = None
+        return [shape, str(a.dtype)]
+
+    described = {
+        "network": model.get_config(),
+        "batch": [spec(a) for a in keras.tree.flatten(arrays)],
+        # optimizer, loss and metrics with their configurations
+        "compile": model.get_compile_config(),
+        "extra": extra,
+    }
+    return json.dumps(_canonical(described), sort_keys=True, default=repr)
+
+
+def _canonical(config):
+    """``config`` with seeds dropped and names numbered by first appearance."""
+    names = set()
+
+    def collect(obj):
+        if isinstance(obj, dict):
+            for key, value in obj.items():
+                if key == "name" and isinstance(value, str):
+                    names.add(value)
+                collect(value)
+        elif isinstance(obj, (list, tuple)):
+            for value in obj:
+                collect(value)
+
+    collect(config)
+    numbered = {}
+
+    def rename(obj):
+        if isinstance(obj, dict):
+            return {k: rename(v) for k, v in obj.items() if "seed" not in k}
+        if isinstance(obj, (list, tuple)):
+            return [rename(v) for v in obj]
+        if isinstance(obj, str) and obj in names:
+            return numbered.setdefault(obj, f"#{len(numbered)}")
+        return obj
+
+    return rename(config)
+
+
+def _network_variables(model):
+    """All state of ``model``'s layers: weights, statistics, seed states."""
+    return [v for layer in model.layers for v in layer.variables]
+
+
+def _copy(sources, targets):
+    if len(sources) != len(targets):
+        raise RuntimeError(
+            f"cannot copy {len(sources)} variables into {len(targets)}: "
+            "the networks differ"
+        )
+    for source, target in zip(sources, targets):
+        if tuple(source.shape) != tuple(target.shape):
+            raise RuntimeError(
+                f"cannot copy a variable of shape {tuple(source.shape)} into "
+                f"one of shape {tuple(target.shape)}: the networks differ"
+            )
+        target.assign(source.value)

@@ -1,0 +1,117 @@
+"""Fits of the same architecture reuse one traced network (a shell).
+
+The shell is an implementation detail: these tests check that reusing it
+never shows. A fit on a reused shell gives exactly what a fit on a new one
+gives, ``model_`` is the estimator's own (never the shell, never changed by
+another fit), and a fit that fails leaves nothing behind for the next.
+"""
+
+import threading
+
+import numpy as np
+import pytest
+from sklearn.datasets import load_digits
+
+from skneural import BiLSTMTagger, CNNClassifier, _shells
+from skneural.datasets import make_lookahead_tagging
+
+CNN = dict(image_shape=(8, 8), filters=(4,), dense_units=(8,), epochs=3)
+
+
+@pytest.fixture(scope="module")
+def digits():
+    X, y = load_digits(return_X_y=True)
+    return X[:240], y[:240]
+
+
+def _fresh(make):
+    """``make()`` with no shell to reuse."""
+    _shells.clear()
+    return make()
+
+
+def test_a_reused_shell_trains_exactly_as_a_new_one(digits):
+    X, y = digits
+    fresh = _fresh(lambda: CNNClassifier(**CNN, random_state=0).fit(X, y))
+    assert _shells.n_idle() == 1
+    # another seed trains the shell in between
+    other = CNNClassifier(**CNN, random_state=1).fit(X, y)
+    again = CNNClassifier(**CNN, random_state=0).fit(X, y)
+    assert _shells.n_idle() == 1  # one shell served all three
+    np.testing.assert_array_equal(again.predict_proba(X), fresh.predict_proba(X))
+    assert again.loss_curve_ == fresh.loss_curve_
+    assert not np.array_equal(other.predict_proba(X), fresh.predict_proba(X))
+    # model_ is the estimator's own, compiled, with its optimizer's state
+    assert again.model_ is not fresh.model_
+    assert int(again.model_.optimizer.iterations) == int(
+        fresh.model_.optimizer.iterations
+    )
+    assert again.model_.optimizer.iterations.numpy() > 0
+
+
+def test_a_later_fit_does_not_change_an_earlier_model(digits):
+    X, y = digits
+    first = CNNClassifier(**CNN, random_state=0).fit(X, y)
+    before = [w.copy() for w in first.model_.get_weights()]
+    CNNClassifier(**CNN, random_state=2).fit(X, y)
+    after = first.model_.get_weights()
+    assert all(np.array_equal(a, b) for a, b in zip(before, after))
+
+
+def test_architectures_and_batch_layouts_get_their_own_shells(digits):
+    X, y = digits
+    _shells.clear()
+    CNNClassifier(**CNN, random_state=0).fit(X, y)
+    CNNClassifier(**{**CNN, "dense_units": (16,)}, random_state=0).fit(X, y)
+    assert _shells.n_idle() == 2
+    # sample weights are one more input of the train step
+    CNNClassifier(**CNN, random_state=0).fit(X, y, sample_weight=np.ones(len(y)))
+    assert _shells.n_idle() == 3
+
+
+def test_a_failed_fit_leaves_the_shell_clean(digits):
+    import keras
+
+    X, y = digits
+
+    class Diverge(keras.callbacks.Callback):
+        def on_train_batch_begin(self, batch, logs=None):
+            self.model.optimizer.learning_rate.assign(1e12)
+
+    fresh = _fresh(lambda: CNNClassifier(**CNN, random_state=0).fit(X, y))
+    with pytest.raises(ValueError, match="diverged"):
+        CNNClassifier(**CNN, random_state=0, callbacks=[Diverge()]).fit(X, y)
+    again = CNNClassifier(**CNN, random_state=0).fit(X, y)
+    np.testing.assert_array_equal(again.predict_proba(X), fresh.predict_proba(X))
+
+
+def test_fits_of_one_architecture_at_once_in_threads(digits):
+    X, y = digits
+    serial = {s: CNNClassifier(**CNN, random_state=s).fit(X, y) for s in (0, 1)}
+    results = {}
+
+    def run(seed):
+        results[seed] = CNNClassifier(**CNN, random_state=seed).fit(X, y)
+
+    threads = [threading.Thread(target=run, args=(s,)) for s in (0, 1)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    for seed in (0, 1):
+        np.testing.assert_array_equal(
+            results[seed].predict_proba(X), serial[seed].predict_proba(X)
+        )
+
+
+def test_crf_tagger_on_a_reused_shell():
+    # the CRF loss reads the transition scores of the network it trains:
+    # the shell's, not the estimator's
+    X, y = make_lookahead_tagging(60, random_state=0)
+    kw = dict(units=4, embedding_dim=4, char_filters=4, crf=True, epochs=3)
+    fresh = _fresh(lambda: BiLSTMTagger(**kw, random_state=0).fit(X, y))
+    BiLSTMTagger(**kw, random_state=1).fit(X, y)
+    again = BiLSTMTagger(**kw, random_state=0).fit(X, y)
+    assert again.loss_curve_ == fresh.loss_curve_
+    for a, b in zip(again.predict_proba(X), fresh.predict_proba(X)):
+        np.testing.assert_array_equal(a, b)
