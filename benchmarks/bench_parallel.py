@@ -13,13 +13,16 @@ serial search, and whether its scores equal the serial ones exactly):
   each, through ``joblib.parallel_backend("dask")``; the cluster's start-up
   is timed apart, the workers' imports are included.
 
+``--ray`` adds Ray's joblib backend (``ray.util.joblib``) on a local Ray
+of 2 CPUs, where ``ray`` is installed (it is not a dependency).
+
 ``--tf-threads-default`` runs the parallel searches without skneural's
 thread budget (workers' TensorFlow then sizes its pools to all cores), to
 show what the budget is worth.
 
 Usage::
 
-    python benchmarks/bench_parallel.py [--tf-threads-default] [--no-dask]
+    python benchmarks/bench_parallel.py [--tf-threads-default] [--no-dask] [--ray]
 """
 
 import argparse
@@ -56,6 +59,9 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--tf-threads-default", action="store_true")
     parser.add_argument("--no-dask", action="store_true")
+    parser.add_argument(
+        "--ray", action="store_true", help="also on Ray's joblib backend (needs ray)"
+    )
     args = parser.parse_args()
     if args.tf_threads_default:
         # 0 is TensorFlow's "choose for me" (all cores); setting the variable
@@ -113,6 +119,21 @@ def main():
             ("Dask, 2 workers", t, np.array_equal(scores(remote), scores(serial)))
         )
 
+    if args.ray:
+        import ray
+        from ray.util.joblib import register_ray
+
+        start = time.perf_counter()
+        ray.init(num_cpus=2, include_dashboard=False, log_to_driver=False)
+        register_ray()
+        ray_setup = time.perf_counter() - start
+        start = time.perf_counter()
+        with parallel_backend("ray"):
+            remote = search(-1)
+        t = time.perf_counter() - start
+        ray.shutdown()
+        rows.append(("Ray, 2 CPUs", t, np.array_equal(scores(remote), scores(serial))))
+
     backend = _backend.import_keras().backend.backend()
     print(f"8 candidates x 3 folds, CNNClassifier(epochs=5), digits; backend {backend}")
     if args.tf_threads_default:
@@ -122,6 +143,8 @@ def main():
         print(f"{name:<26}{seconds:9.1f}{seconds / t_serial:10.2f}x  {equal}")
     if setup is not None:
         print(f"(Dask cluster start-up, not included above: {setup:.1f} s)")
+    if args.ray:
+        print(f"(ray.init, not included above: {ray_setup:.1f} s)")
 
 
 if __name__ == "__main__":
