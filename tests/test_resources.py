@@ -4,12 +4,16 @@ import os
 import subprocess
 import sys
 
-import pytest
-
 from skneural import _backend
 
 PROBE = """
+import os, sys
 from skneural import _backend
+if sys.argv[1] == "late":
+    import tensorflow as tf
+    tf.constant(1.0) + 1.0  # TensorFlow has started: its pools are fixed
+    os.environ["OMP_NUM_THREADS"] = "1"
+    print("RETURNED", _backend.limit_tensorflow_threads())
 _backend.import_keras()
 import tensorflow as tf
 t = tf.config.threading
@@ -18,7 +22,7 @@ print("THREADS", t.get_intra_op_parallelism_threads(),
 """
 
 
-def _threads_in_new_process(**env):
+def _in_new_process(mode, **env):
     clean = {
         k: v
         for k, v in os.environ.items()
@@ -26,20 +30,29 @@ def _threads_in_new_process(**env):
         not in ("OMP_NUM_THREADS", "TF_NUM_INTRAOP_THREADS", "TF_NUM_INTEROP_THREADS")
     }
     proc = subprocess.run(
-        [sys.executable, "-c", PROBE],
+        [sys.executable, "-c", PROBE, mode],
         env={**clean, "KERAS_BACKEND": "tensorflow", **env},
         capture_output=True,
         text=True,
         timeout=300,
     )
     assert proc.returncode == 0, proc.stderr[-2000:]
-    line = next(s for s in proc.stdout.splitlines() if s.startswith("THREADS"))
-    return tuple(int(v) for v in line.split()[1:])
+    return {
+        line.split()[0]: line.split()[1:]
+        for line in proc.stdout.splitlines()
+        if line.startswith(("THREADS", "RETURNED"))
+    }
 
 
 def test_a_worker_s_thread_budget_reaches_tensorflow():
     # joblib's process workers get OMP_NUM_THREADS = cores // n_jobs, Dask's 1
-    assert _threads_in_new_process(OMP_NUM_THREADS="1") == (1, 1)
+    assert _in_new_process("budget", OMP_NUM_THREADS="1")["THREADS"] == ["1", "1"]
+
+
+def test_thread_budget_is_not_forced_on_a_running_tensorflow():
+    out = _in_new_process("late")
+    assert out["RETURNED"] == ["None"]
+    assert out["THREADS"] == ["0", "0"]  # TensorFlow's own choice, untouched
 
 
 def test_thread_budget_is_left_alone_when_not_given_or_chosen(monkeypatch):
@@ -51,20 +64,6 @@ def test_thread_budget_is_left_alone_when_not_given_or_chosen(monkeypatch):
     monkeypatch.delenv("TF_NUM_INTRAOP_THREADS")
     monkeypatch.setenv("OMP_NUM_THREADS", "not a number")
     assert _backend.limit_tensorflow_threads() is None
-
-
-def test_thread_budget_is_not_forced_on_a_running_tensorflow(monkeypatch):
-    import tensorflow as tf
-
-    tf.constant(1.0) + 1.0  # TensorFlow has started: its pools are fixed
-    monkeypatch.setenv("OMP_NUM_THREADS", "1")
-    monkeypatch.delenv("TF_NUM_INTRAOP_THREADS", raising=False)
-    monkeypatch.delenv("TF_NUM_INTEROP_THREADS", raising=False)
-    before = tf.config.threading.get_intra_op_parallelism_threads()
-    if before:
-        pytest.skip("this process's TensorFlow threads were configured already")
-    assert _backend.limit_tensorflow_threads() is None
-    assert tf.config.threading.get_intra_op_parallelism_threads() == before
 
 
 class _GPU:
