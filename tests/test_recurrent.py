@@ -167,6 +167,7 @@ def test_wrong_feature_count_at_predict_and_label_length(fitted_lstm):
         LSTMSequenceClassifier(**FAST).fit(X, y[:-1])
 
 
+@pytest.mark.slow  # 55-65 s: 65 epochs on 100-step sequences, and a SimpleRNN
 def test_lstm_learns_a_long_dependency_where_simple_rnn_cannot():
     """The vanishing-gradient point, measured: 100 steps, class in the first 3."""
     import keras
