@@ -140,12 +140,7 @@ def batch_trainer(model, x, y, sample_weight, *, dynamic_length=False):
     # One trainer per model and batch layout, kept on the model (as the
     # inference function is): its traced step serves every later fit of the
     # model (shells, warm starts, partial_fit calls).
-    key = (dynamic_length,) + tuple(
-        None
-        if a is None
-        else (tuple(a.shape[2 if dynamic_length else 1 :]), str(a.dtype))
-        for a in keras.tree.flatten((x, y, sample_weight))
-    )
+    key = batch_layout((x, y, sample_weight), dynamic_length)
     trainers = model.__dict__.get("_skneural_trainers")
     if trainers is None:
         trainers = {}
@@ -155,6 +150,21 @@ def batch_trainer(model, x, y, sample_weight, *, dynamic_length=False):
             keras, model, x, y, sample_weight, dynamic_length
         )
     return trainers[key]
+
+
+def batch_layout(arrays, dynamic_length):
+    """What a traced step sees of a batch: per array, shape and dtype.
+
+    The batch axis is left out (any batch size), and with
+    ``dynamic_length`` the time axis too; ``None`` stands for a missing
+    array (no sample weights).
+    """
+    keras = import_keras()
+    start = 2 if dynamic_length else 1
+    return (dynamic_length,) + tuple(
+        None if a is None else (tuple(a.shape[start:]), str(a.dtype))
+        for a in keras.tree.flatten(arrays)
+    )
 
 
 def _new_batch_trainer(keras, model, x, y, sample_weight, dynamic_length):

@@ -109,19 +109,11 @@ def architecture_key(model, arrays, dynamic_length, extra):
     left out: names are renamed in order of appearance, seeds dropped (they
     only set initial values, which a fit loads into the shell).
     """
-    import keras
-
-    def spec(a):
-        if a is None:
-            return None
-        shape = list(a.shape[1:])
-        if dynamic_length and shape:
-            shape[0] = None
-        return [shape, str(a.dtype)]
+    from ._backend import batch_layout
 
     described = {
         "network": model.get_config(),
-        "batch": [spec(a) for a in keras.tree.flatten(arrays)],
+        "batch": batch_layout(arrays, dynamic_length),
         # optimizer, loss and metrics with their configurations
         "compile": model.get_compile_config(),
         "extra": extra,
