@@ -6,7 +6,8 @@ when a network is first built, used or unpickled.
 
 from ._autoencoder import AutoencoderAnomalyDetector, AutoencoderTransformer
 from ._cnn import CNNClassifier
-from ._recurrent import BiLSTMTagger, LSTMSequenceClassifier
+from ._recurrent import LSTMSequenceClassifier
+from ._tagger import BiLSTMTagger
 
 __version__ = "0.1.0"
 

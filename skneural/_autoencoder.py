@@ -118,14 +118,17 @@ class _AutoencoderBase(NeuralEstimatorBase):
         """
         return self._fit(X, None, sample_weight)
 
+    def _check_params(self, keras):
+        super()._check_params(keras)
+        check_positive_ints(
+            "hidden_layer_sizes", self.hidden_layer_sizes, allow_empty=True
+        )
+
     def _prepare_X(self, X, *, reset):
         X = validate_data(
             self, X, reset=reset, dtype=np.float32, ensure_min_samples=2 if reset else 1
         )
         if reset:
-            check_positive_ints(
-                "hidden_layer_sizes", self.hidden_layer_sizes, allow_empty=True
-            )
             n_features = X.shape[1]
             if self.n_components >= n_features:
                 raise ValueError(

@@ -15,11 +15,12 @@ import os
 
 import numpy as np
 
+from ._batching import accumulate, n_rows, pack
+
 __all__ = [
     "import_keras",
     "enable_gpu_memory_growth",
     "limit_tensorflow_threads",
-    "backend_name",
     "batch_trainer",
     "inference_function",
     "serialize_model",
@@ -119,20 +120,17 @@ def limit_tensorflow_threads():
     return int(budget)
 
 
-def backend_name():
-    """Name of the Keras backend in use ("tensorflow", "jax", "torch", ...)."""
-    return import_keras().backend.backend()
-
-
 def batch_trainer(model, x, y, sample_weight, *, dynamic_length=False):
     """Return an object that trains ``model`` one mini-batch at a time.
 
     ``x, y, sample_weight`` is an example batch (its shapes, less the batch
     axis, and dtypes are those of every batch). The object has
     ``start_epoch()``, ``train(x, y, sample_weight)``, ``batch_logs()``,
-    ``epoch_logs()`` (epoch means of the loss and metrics, as ``fit``
-    reports them; the model's variables are current after it) and
-    ``finish()`` (call when training ends, normally or not).
+    ``end_epoch()`` (ends the epoch and returns its means of the loss and
+    metrics, as ``fit`` reports them; the model's variables are current
+    after it), ``evaluate(x, y, sample_weight)`` (loss and metrics of one
+    held-out batch, the model not trained) and ``finish()`` (call when
+    training ends, normally or not).
     ``dynamic_length=True``: axis 1 of the arrays (the time axis of padded
     sequences) varies from batch to batch.
     """
@@ -195,15 +193,20 @@ class _BatchTrainer:
         self._last = self.model.train_on_batch(
             x, y, sample_weight=sample_weight, return_dict=True
         )
-        n = _n_rows(x)
+        n = n_rows(x)
         self._n += n
-        _accumulate(self._totals, self._last, n)
+        accumulate(self._totals, self._last, n)
 
     def batch_logs(self):
         return dict(self._last)
 
-    def epoch_logs(self):
+    def end_epoch(self):
         return {k: v / self._n for k, v in self._totals.items()}
+
+    def evaluate(self, x, y, sample_weight):
+        return self.model.test_on_batch(
+            x, y, sample_weight=sample_weight, return_dict=True
+        )
 
     def finish(self):
         pass
@@ -221,7 +224,7 @@ class _StepTrainer:
         self.model = model
         # Builds the optimizer, loss and metrics (what fit does before its
         # first step); Keras private API, hence the guard in batch_trainer.
-        model._symbolic_build(data_batch=_pack(x, y, sample_weight))
+        model._symbolic_build(data_batch=pack(x, y, sample_weight))
         self._logs = {}
 
     def start_epoch(self):
@@ -230,8 +233,14 @@ class _StepTrainer:
     def batch_logs(self):
         return {k: float(v) for k, v in self._logs.items()}
 
-    def epoch_logs(self):
+    def end_epoch(self):
         return self.batch_logs()
+
+    def evaluate(self, x, y, sample_weight):
+        # resets the metrics first: the logs are this batch's alone
+        return self.model.test_on_batch(
+            x, y, sample_weight=sample_weight, return_dict=True
+        )
 
     def finish(self):
         """Leave the model's variables current, also after an interruption."""
@@ -252,7 +261,7 @@ class _TFBatchTrainer(_StepTrainer):
         import tensorflow as tf
 
         super().__init__(model, x, y, sample_weight)
-        example = _pack(x, y, sample_weight)
+        example = pack(x, y, sample_weight)
         # autograph=False: Keras's train step and skneural's layers branch
         # only on Python values (tensor conditions go through ops.cond), so
         # converting their source to graph code is pure cost: about 0.6 s
@@ -270,12 +279,37 @@ class _TFBatchTrainer(_StepTrainer):
                 shape = (None, None) + shape[2:]
             return tf.TensorSpec(shape, tf.as_dtype(a.dtype))
 
-        specs = tf.nest.map_structure(spec, example)
+        self._specs = tf.nest.map_structure(spec, example)
         _quiet_retracing_warning(self._step)
-        self._step.get_concrete_function(specs)
+        self._step.get_concrete_function(self._specs)
+        self._test_step = None  # traced at the first evaluate
 
     def train(self, x, y, sample_weight):
-        self._logs = self._step(_pack(x, y, sample_weight))
+        self._logs = self._step(pack(x, y, sample_weight))
+
+    def evaluate(self, x, y, sample_weight):
+        """Keras's test step, traced once for every held-out batch.
+
+        ``test_on_batch`` traces a test function for the first shape and
+        again, relaxed, for the next: each fit then printed TensorFlow's
+        "triggered tf.function retracing" warning during a search. Traced
+        here once with the batch axis (and time axis) unknown, as the train
+        step is.
+        """
+        import tensorflow as tf
+
+        if self._test_step is None:
+            self._test_step = tf.function(
+                self.model.test_step,
+                reduce_retracing=True,
+                autograph=False,
+                jit_compile=bool(getattr(self.model, "jit_compile", False)),
+            )
+            _quiet_retracing_warning(self._test_step)
+            self._test_step.get_concrete_function(self._specs)
+        self.model.reset_metrics()
+        logs = self._test_step(pack(x, y, sample_weight))
+        return {k: float(v) for k, v in logs.items()}
 
 
 class _TorchBatchTrainer(_StepTrainer):
@@ -290,7 +324,7 @@ class _TorchBatchTrainer(_StepTrainer):
         model.make_train_function()
 
     def train(self, x, y, sample_weight):
-        self._logs = self.model.train_function([_pack(x, y, sample_weight)])
+        self._logs = self.model.train_function([pack(x, y, sample_weight)])
 
 
 class _JAXBatchTrainer(_StepTrainer):
@@ -320,7 +354,7 @@ class _JAXBatchTrainer(_StepTrainer):
                 purge_model_variables=True,
             )
             model._jax_state_synced = False
-        batch = iter([_pack(x, y, sample_weight)])
+        batch = iter([pack(x, y, sample_weight)])
         self._logs, self._state = model.train_function(self._state, batch)
         trainable, non_trainable, optimizer, metrics = self._state
         # where Keras looks for the state when asked to sync (fit does this)
@@ -331,8 +365,8 @@ class _JAXBatchTrainer(_StepTrainer):
             "metrics_variables": metrics,
         }
 
-    def epoch_logs(self):
-        self.finish()
+    def end_epoch(self):
+        self.finish()  # the variables are current at the end of each epoch
         return self.batch_logs()
 
     def finish(self):
@@ -350,24 +384,6 @@ def _quiet_retracing_warning(function):
     """
     if hasattr(function, "_omit_frequent_tracing_warning"):
         function._omit_frequent_tracing_warning = True
-
-
-def _pack(x, y, sample_weight):
-    return (x, y) if sample_weight is None else (x, y, sample_weight)
-
-
-def _accumulate(totals, logs, n):
-    """Add batch-size-weighted log values (epoch means, as Keras reports)."""
-    for key, value in logs.items():
-        totals[key] = totals.get(key, 0.0) + float(value) * n
-
-
-def _n_rows(x):
-    while isinstance(x, (list, tuple)):
-        x = x[0]
-    if isinstance(x, dict):
-        return _n_rows(next(iter(x.values())))
-    return x.shape[0]
 
 
 def inference_function(model):

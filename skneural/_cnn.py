@@ -6,7 +6,8 @@ import numpy as np
 from sklearn.utils._param_validation import Interval
 from sklearn.utils.validation import check_array, validate_data
 
-from ._base import NeuralClassifierBase, check_positive_ints
+from ._base import check_positive_ints
+from ._classifier import NeuralClassifierBase
 
 
 class CNNClassifier(NeuralClassifierBase):
@@ -169,10 +170,12 @@ class CNNClassifier(NeuralClassifierBase):
         self.verbose = verbose
         self.warm_start = warm_start
 
+    def _check_params(self, keras):
+        super()._check_params(keras)
+        check_positive_ints("filters", self.filters, allow_empty=True)
+        check_positive_ints("dense_units", self.dense_units, allow_empty=True)
+
     def _prepare_X(self, X, *, reset):
-        if reset:
-            check_positive_ints("filters", self.filters, allow_empty=True)
-            check_positive_ints("dense_units", self.dense_units, allow_empty=True)
         ndim = X.ndim if hasattr(X, "ndim") else np.asarray(X).ndim
         if ndim in (3, 4):
             images = check_array(

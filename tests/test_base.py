@@ -288,11 +288,11 @@ def test_unpickled_estimator_can_keep_training(small_digits, fitted_cnn):
 
 
 def test_small_and_large_predictions_agree(small_digits, fitted_cnn):
-    from skneural import _base
+    from skneural import _batching
 
     X, _ = small_digits
     rng = np.random.RandomState(0)
-    n = _base.PREDICT_CHUNK + 300  # more than one chunk of distinct rows
+    n = _batching.PREDICT_CHUNK + 300  # more than one chunk of distinct rows
     big = X[rng.randint(len(X), size=n)] + rng.uniform(0, 0.01, size=(n, 64))
     batched = fitted_cnn.predict_proba(big)
     one_by_one = np.vstack([fitted_cnn.predict_proba(big[i : i + 1]) for i in range(5)])

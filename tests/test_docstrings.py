@@ -9,6 +9,7 @@ MODULES = [
     "skneural._cnn",
     "skneural._autoencoder",
     "skneural._recurrent",
+    "skneural._tagger",
     "skneural.datasets",
     "skneural.preprocessing",
     "skneural.metrics",

@@ -47,7 +47,7 @@ UNTRUSTED = {
     ],
     "BiLSTMTagger": [
         "skneural._base._SerializedModel",
-        "skneural._recurrent.BiLSTMTagger",
+        "skneural._tagger.BiLSTMTagger",
     ],
 }
 
@@ -193,6 +193,20 @@ def test_pickle_keeps_no_optimizer_state(cnn, images):
     )
 
 
+def test_tagger_pickled_under_its_old_module_still_loads(
+    tagger, sentences, monkeypatch
+):
+    # BiLSTMTagger moved from skneural._recurrent to skneural._tagger; a
+    # pickle made before names the old module.
+    monkeypatch.setattr(BiLSTMTagger, "__module__", "skneural._recurrent")
+    old = pickle.dumps(tagger)
+    monkeypatch.undo()
+    assert b"skneural._recurrent" in old and b"skneural._tagger" not in old
+    restored = pickle.loads(old)
+    assert type(restored) is BiLSTMTagger
+    assert restored.predict(sentences[0]) == tagger.predict(sentences[0])
+
+
 # ------------------------------------------------------------------- skops
 
 
@@ -270,7 +284,7 @@ def test_keras_file_loads_in_safe_mode(name, request, tmp_path, images, sentence
 def test_crf_tagger_keras_file_needs_compile_false(crf_tagger, tmp_path, images):
     import keras
 
-    from skneural.architectures.layers import CRFLoss
+    from skneural.architectures.crf import CRFLoss
 
     tagger, sentences = crf_tagger
     path = tmp_path / "tagger.keras"

@@ -115,3 +115,35 @@ def test_crf_tagger_on_a_reused_shell():
     assert again.loss_curve_ == fresh.loss_curve_
     for a, b in zip(again.predict_proba(X), fresh.predict_proba(X)):
         np.testing.assert_array_equal(a, b)
+
+
+def test_held_out_batches_of_every_length_share_one_test_step():
+    # Validation goes through the trainer's test step (not test_on_batch):
+    # on TensorFlow, traced once for every batch size and sequence length,
+    # and giving test_on_batch's loss and accuracy.
+    from skneural import LSTMSequenceClassifier, _backend
+    from skneural._batching import take
+
+    rng = np.random.RandomState(0)
+    X = [rng.normal(size=(t, 2)).astype(np.float32) for t in rng.randint(3, 40, 240)]
+    y = np.array([int(s[0, 0] > 0) for s in X])
+    est = LSTMSequenceClassifier(units=4, epochs=2, batch_size=16, random_state=0)
+    est.fit(X, y)
+    assert len(est.validation_scores_) == 2  # early stopping held out 24 rows
+
+    model = est.model_
+    X_net = est._prepare_X(X, reset=False)
+    y_net = est._encode_labels(y)
+    first = slice(0, 16)
+    trainer = _backend.batch_trainer(
+        model, take(X_net, first), y_net[first], None, dynamic_length=True
+    )
+    for rows, length in [(slice(0, 5), 8), (slice(5, 30), 16), (slice(30, 31), 64)]:
+        x = tuple(a[rows, :length] for a in X_net)
+        got = trainer.evaluate(x, y_net[rows], None)
+        want = model.test_on_batch(x, y_net[rows], return_dict=True)
+        assert got.keys() == want.keys()
+        for key in want:
+            assert got[key] == pytest.approx(want[key], rel=1e-5, abs=1e-6)
+    if _backend.import_keras().backend.backend() == "tensorflow":
+        assert trainer._test_step.experimental_get_tracing_count() == 1

@@ -55,7 +55,7 @@ def _brute_force(emissions, transitions, start, end):
 def test_crf_log_partition_and_viterbi_match_brute_force():
     import keras
 
-    from skneural.architectures.layers import (
+    from skneural.architectures.crf import (
         crf_log_likelihood,
         crf_log_partition,
         crf_viterbi,
@@ -94,12 +94,12 @@ def test_crf_log_partition_and_viterbi_match_brute_force():
 
 
 def test_crf_marginals_sum_to_one_and_match_brute_force():
-    from skneural._recurrent import _crf_marginals
+    from skneural.architectures.crf import crf_marginals
 
     rng = np.random.RandomState(1)
     emissions, transitions = rng.normal(size=(4, 3)), rng.normal(size=(3, 3))
     start, end = rng.normal(size=3), rng.normal(size=3)
-    marg = _crf_marginals(emissions, transitions, start, end)
+    marg = crf_marginals(emissions, transitions, start, end)
     paths, scores = _brute_force(emissions, transitions, start, end)
     probs = np.exp(scores - logsumexp(scores))
     expected = np.zeros((4, 3))

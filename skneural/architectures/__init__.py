@@ -8,7 +8,8 @@ unpickling needs).
 
 from .autoencoder import build_autoencoder
 from .cnn import build_cnn
-from .layers import CRF, MaskingNoise
+from .crf import CRF
+from .layers import MaskingNoise
 from .recurrent import build_recurrent_classifier
 from .tagger import build_tagger
 

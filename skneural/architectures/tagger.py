@@ -3,7 +3,8 @@
 import keras
 
 from ._common import Seeds, bidirectional_layer, normalization
-from .layers import CRF, ReduceMax
+from .crf import CRF
+from .layers import ReduceMax
 
 
 def build_tagger(

@@ -1,0 +1,133 @@
+"""Rows, batches and epoch means: array bookkeeping shared by the fit loop,
+the trainers and prediction.
+
+Backend-free (NumPy only). Prepared inputs are an array or a tuple, list or
+dict of arrays sharing the first (row) axis; ``None`` stands for a missing
+array (no sample weights). Sequences are padded on axis 1 (time), their mask
+last in the tuple.
+"""
+
+import numpy as np
+
+#: Rows per compiled inference (and evaluation) call: large inputs are run in
+#: chunks of this size, which bounds memory and reuses one traced function.
+PREDICT_CHUNK = 2048
+
+
+def pack(x, y, sample_weight):
+    return (x, y) if sample_weight is None else (x, y, sample_weight)
+
+
+def accumulate(totals, logs, n):
+    """Add batch-size-weighted log values (epoch means, as Keras reports)."""
+    for key, value in logs.items():
+        totals[key] = totals.get(key, 0.0) + float(value) * n
+
+
+def n_rows(x):
+    while isinstance(x, (list, tuple)):
+        x = x[0]
+    if isinstance(x, dict):
+        return n_rows(next(iter(x.values())))
+    return x.shape[0]
+
+
+#: Fixed odd multipliers of the row hash (one per 8 bytes of a row).
+_HASH_MULTIPLIERS = np.random.RandomState(0).randint(
+    1, 2**62, size=4096, dtype=np.int64
+).astype(np.uint64) * np.uint64(2) + np.uint64(1)
+
+
+def distinct_rows(X):
+    """Indices of the distinct rows of ``X`` in a canonical order, and the
+    inverse.
+
+    ``X`` is an array or a tuple/list/dict of arrays sharing the first axis;
+    a row is the bytes of all of them. ``take(take(X, first), inverse)``
+    gives ``X`` back. The order is that of a 64-bit hash of each row's bytes
+    (ten times cheaper than sorting the bytes themselves: 20,000 rows of 784
+    float32 values took 276 ms that way); rows with equal hashes are merged
+    only if their bytes are equal.
+    """
+    arrays = list(X.values()) if isinstance(X, dict) else X
+    if not isinstance(arrays, (list, tuple)):
+        arrays = [arrays]
+    n = n_rows(X)
+    parts = [np.ascontiguousarray(a).reshape(n, -1).view(np.uint8) for a in arrays]
+    rows = parts[0] if len(parts) == 1 else np.concatenate(parts, axis=1)
+    pad = -rows.shape[1] % 8
+    if pad:
+        rows = np.concatenate([rows, np.zeros((n, pad), np.uint8)], axis=1)
+    words = np.ascontiguousarray(rows).view(np.uint64)
+    multipliers = np.resize(_HASH_MULTIPLIERS, words.shape[1])
+    with np.errstate(over="ignore"):
+        hashes = (words * multipliers).sum(axis=1, dtype=np.uint64)
+    order = np.argsort(hashes, kind="stable")
+    new = np.ones(n, dtype=bool)
+    same = np.flatnonzero(hashes[order[1:]] == hashes[order[:-1]])
+    new[same + 1] = np.any(words[order[same + 1]] != words[order[same]], axis=1)
+    inverse = np.empty(n, dtype=np.intp)
+    inverse[order] = np.cumsum(new) - 1
+    return order[new], inverse
+
+
+def take(X, idx):
+    """Rows ``idx`` of an array, or of each array in a tuple/list/dict."""
+    if X is None:
+        return None
+    if isinstance(X, (list, tuple)):
+        return type(X)(take(a, idx) for a in X)
+    if isinstance(X, dict):
+        return {k: take(v, idx) for k, v in X.items()}
+    return X[idx]
+
+
+#: Batches of different lengths mixed into one window before it is sorted by
+#: length and cut into batches ("bucketing" that keeps the batches random).
+BUCKET_WINDOW = 16
+
+
+def batches(rng, n, batch_size, lengths=None):
+    """Row indices of each mini-batch of one epoch, in training order.
+
+    Fixed-size rows: a shuffled permutation cut into batches. Sequences of
+    different lengths: the permutation is cut into windows of
+    ``BUCKET_WINDOW`` batches, each window sorted by length and cut into
+    batches, and the batches shuffled: each batch holds sequences of similar
+    length, so one long sequence no longer pads every batch to its length.
+    """
+    order = rng.permutation(n)
+    if lengths is not None and lengths.min() < lengths.max():
+        window = batch_size * BUCKET_WINDOW
+        for start in range(0, n, window):
+            part = order[start : start + window]
+            order[start : start + window] = part[
+                np.argsort(lengths[part], kind="stable")
+            ]
+        batches = [order[i : i + batch_size] for i in range(0, n, batch_size)]
+        return [batches[i] for i in rng.permutation(len(batches))]
+    return [order[i : i + batch_size] for i in range(0, n, batch_size)]
+
+
+def batch_rows(idx, lengths, *arrays):
+    """Rows ``idx`` of each of ``arrays``; sequences trimmed to the batch.
+
+    The time axis (axis 1 of every array with one) is cut to the batch's
+    longest sequence, rounded up to a power of two: a handful of distinct
+    shapes per fit, so backends that compile per shape (JAX) compile a few
+    times, not once per batch.
+    """
+    rows = [take(a, idx) for a in arrays]
+    if lengths is None:
+        return rows
+    longest = int(lengths[idx].max())
+    keep = 1 << max(longest - 1, 0).bit_length()
+    return [trim_time(a, keep) for a in rows]
+
+
+def trim_time(X, length):
+    if X is None:
+        return None
+    if isinstance(X, (list, tuple)):
+        return type(X)(trim_time(a, length) for a in X)
+    return X[:, :length] if X.ndim >= 2 else X

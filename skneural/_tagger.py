@@ -1,0 +1,479 @@
+"""BiLSTMTagger: one tag per token (named entities, parts of speech, ...)."""
+
+from numbers import Integral
+
+import numpy as np
+from sklearn.utils._param_validation import Interval, StrOptions
+from sklearn.utils.validation import check_is_fitted
+
+from . import _labels
+from ._base import NeuralEstimatorBase, check_positive_ints
+from .preprocessing import (
+    as_sequence_list,
+    build_vocabulary,
+    encode_tokens,
+    pad_sequences,
+)
+
+
+class BiLSTMTagger(NeuralEstimatorBase):
+    """Per-token sequence tagger: word and character features, BiLSTM, CRF.
+
+    Reads each sentence in both directions, so a token's tag can depend on
+    the words before *and* after it. Token input gets a word vocabulary
+    learned in ``fit`` (rare words map to an out-of-vocabulary index) plus a
+    small character CNN per token, so unseen words are still tagged by their
+    spelling. Numeric input (per-step tagging of signals) is standardised
+    inside the network. The output is a per-token softmax, or with
+    ``crf=True`` a linear-chain CRF (learned transition scores, trained by
+    the forward algorithm, decoded by Viterbi).
+
+    Parameters
+    ----------
+    units : int or tuple of int, default=64
+        Units of the (bidirectional) LSTM layer; a tuple stacks layers.
+    bidirectional : bool, default=True
+        Read sentences both ways. ``False`` gives a left-to-right tagger.
+    crf : bool, default=False
+        Use a CRF output layer instead of an independent softmax per token.
+    embedding_dim : int, default=64
+        Size of the word embeddings (token input).
+    char_features : bool, default=True
+        Add a character CNN per token (token input).
+    char_embedding_dim : int, default=24
+        Size of the character embeddings.
+    char_filters : int, default=32
+        Filters of the character CNN.
+    max_word_length : int, default=20
+        Characters of each token the character CNN reads.
+    min_frequency : int, default=1
+        Words seen fewer times in ``fit`` map to the out-of-vocabulary index.
+    lowercase : bool, default=False
+        Lowercase words for the word vocabulary (characters keep case).
+    dropout : float, default=0.25
+        Dropout on the token features and after each LSTM layer.
+    epochs : int, default=200
+        Maximum number of passes over the training sentences.
+    batch_size : int or "auto", default=32
+        Sentences per mini-batch.
+    optimizer : str or keras.optimizers.Optimizer, default="adam"
+        Optimizer name or instance.
+    learning_rate : float, default=None
+        Step size; ``None`` keeps the optimizer's default.
+    early_stopping : bool, default=True
+        Stop when the loss on held-out sentences stops improving and
+        restore the best weights.
+        A held-out set of fewer than 20 sentences is too small to pick an
+        epoch by, so smaller fits run all ``epochs`` on all the data.
+    validation_fraction : float, default=0.1
+        Share of the sentences held out for early stopping.
+    n_iter_no_change : int, default=10
+        Patience of early stopping, in epochs.
+    tol : float, default=1e-4
+        Minimum decrease of the validation loss that counts.
+    callbacks : list of keras.callbacks.Callback, default=None
+        Extra Keras callbacks; each fit uses fresh copies.
+    class_weight : dict, "balanced" or None, default=None
+        Weights per tag in the per-token loss (softmax output only).
+    random_state : int, RandomState instance or None, default=None
+        Seeds initialisation, dropout, shuffling and the validation split.
+    verbose : int, default=0
+        1 shows Keras's progress bar.
+    warm_start : bool, default=False
+        Continue training the fitted network on the next ``fit``.
+
+    Attributes
+    ----------
+    model_ : keras.Model
+        The trained network.
+    classes_ : ndarray
+        The tags, sorted.
+    vocabulary_ : dict of str to int
+        Word -> index (token input); 0 is padding, 1 out-of-vocabulary.
+    char_vocabulary_ : dict of str to int
+        Character -> index (token input with ``char_features``).
+    n_features_in_ : int
+        Features per step (numeric input only).
+    history_, loss_curve_, validation_scores_, best_epoch_, n_iter_
+        As for the other estimators; validation scores are token accuracy.
+
+    See Also
+    --------
+    skneural.metrics.entity_f1_score : Entity-level F1 for IOB/BIOES tags.
+
+    Examples
+    --------
+    >>> from skneural import BiLSTMTagger
+    >>> X = [["the", "cat", "sat"], ["a", "dog", "ran", "off"]] * 10
+    >>> y = [["DET", "NOUN", "VERB"], ["DET", "NOUN", "VERB", "ADP"]] * 10
+    >>> tagger = BiLSTMTagger(units=8, epochs=2, random_state=0).fit(X, y)
+    >>> [len(tags) for tags in tagger.predict([["the", "dog"], ["a"]])]
+    [2, 1]
+    """
+
+    _sequence_input = True
+
+    _parameter_constraints = {
+        **NeuralEstimatorBase._parameter_constraints,
+        "units": [Interval(Integral, 1, None, closed="left"), tuple, list],
+        "bidirectional": ["boolean"],
+        "crf": ["boolean"],
+        "embedding_dim": [Interval(Integral, 1, None, closed="left")],
+        "char_features": ["boolean"],
+        "char_embedding_dim": [Interval(Integral, 1, None, closed="left")],
+        "char_filters": [Interval(Integral, 1, None, closed="left")],
+        "max_word_length": [Interval(Integral, 1, None, closed="left")],
+        "min_frequency": [Interval(Integral, 1, None, closed="left")],
+        "lowercase": ["boolean"],
+        "class_weight": [dict, StrOptions({"balanced"}), None],
+    }
+
+    def __init__(
+        self,
+        *,
+        units=64,
+        bidirectional=True,
+        crf=False,
+        embedding_dim=64,
+        char_features=True,
+        char_embedding_dim=24,
+        char_filters=32,
+        max_word_length=20,
+        min_frequency=1,
+        lowercase=False,
+        dropout=0.25,
+        epochs=200,
+        batch_size=32,
+        optimizer="adam",
+        learning_rate=None,
+        early_stopping=True,
+        validation_fraction=0.1,
+        n_iter_no_change=10,
+        tol=1e-4,
+        callbacks=None,
+        class_weight=None,
+        random_state=None,
+        verbose=0,
+        warm_start=False,
+    ):
+        self.units = units
+        self.bidirectional = bidirectional
+        self.crf = crf
+        self.embedding_dim = embedding_dim
+        self.char_features = char_features
+        self.char_embedding_dim = char_embedding_dim
+        self.char_filters = char_filters
+        self.max_word_length = max_word_length
+        self.min_frequency = min_frequency
+        self.lowercase = lowercase
+        self.dropout = dropout
+        self.epochs = epochs
+        self.batch_size = batch_size
+        self.optimizer = optimizer
+        self.learning_rate = learning_rate
+        self.early_stopping = early_stopping
+        self.validation_fraction = validation_fraction
+        self.n_iter_no_change = n_iter_no_change
+        self.tol = tol
+        self.callbacks = callbacks
+        self.class_weight = class_weight
+        self.random_state = random_state
+        self.verbose = verbose
+        self.warm_start = warm_start
+
+    # ---------------------------------------------------------------- data
+
+    def fit(self, X, y, sample_weight=None):
+        """Learn to tag: ``X`` sentences, ``y`` their tag sequences.
+
+        Parameters
+        ----------
+        X : list of sequences
+            Each a list of tokens (str) or a ``(t_i, n_features)`` array.
+        y : list of sequences
+            Tags (any hashable labels), one per token.
+        sample_weight : array-like of shape (n_sentences,), default=None
+            Per-sentence weights.
+
+        Returns
+        -------
+        self : object
+        """
+        return self._fit(X, y, sample_weight)
+
+    def _check_params(self, keras):
+        super()._check_params(keras)
+        check_positive_ints("units", self.units)
+
+    def _prepare_X(self, X, *, reset):
+        sentences, token_mode = _check_sentences(X)
+        if reset:
+            self.token_input_ = token_mode
+        elif token_mode != self.token_input_:
+            kind = "token" if self.token_input_ else "numeric"
+            raise ValueError(
+                f"{type(self).__name__} was fitted on {kind} sequences; "
+                f"received {'token' if token_mode else 'numeric'} sequences."
+            )
+        if not token_mode:
+            seqs = as_sequence_list(sentences)
+            if reset:
+                self.n_features_in_ = seqs[0].shape[1]
+                steps = np.concatenate(seqs, axis=0)
+                self.feature_mean_ = steps.mean(axis=0, dtype=np.float64)
+                self.feature_var_ = steps.var(axis=0, dtype=np.float64)
+            elif seqs[0].shape[1] != self.n_features_in_:
+                raise ValueError(
+                    f"X has {seqs[0].shape[1]} features per step, but "
+                    f"{type(self).__name__} was fitted with {self.n_features_in_}."
+                )
+            return pad_sequences(seqs)
+        if reset:
+            self.vocabulary_ = build_vocabulary(
+                (self._word(t) for s in sentences for t in s), self.min_frequency
+            )
+            if self.char_features:
+                self.char_vocabulary_ = build_vocabulary(
+                    (c for s in sentences for t in s for c in t), 1
+                )
+        return encode_tokens(
+            sentences,
+            self.vocabulary_,
+            self.char_vocabulary_ if self.char_features else None,
+            word=self._word,
+            max_chars=self.max_word_length,
+        )
+
+    def _word(self, token):
+        return token.lower() if self.lowercase else token
+
+    def _prepare_y(self, y, X, *, reset, classes=None):
+        if y is None:
+            raise ValueError("BiLSTMTagger requires y (tag sequences); got None.")
+        lengths = X[-1].sum(axis=1)  # the mask's row sums
+        if isinstance(y, np.ndarray) and y.ndim < 2 and y.dtype != object:
+            raise ValueError(
+                "y must be a list of tag sequences (one list per sentence). "
+                f"Received an array of shape {y.shape}."
+            )
+        y = [list(tags) for tags in y]
+        for i, tags in enumerate(y):
+            if any(isinstance(t, float) and t != t for t in tags):
+                raise ValueError(
+                    f"y contains NaN tags (in sentence {i}): every token needs "
+                    f"a tag. Received: y[{i}]={tags!r}"
+                )
+        if len(y) != len(lengths):
+            raise ValueError(
+                f"X has {len(lengths)} sentences but y has {len(y)} tag sequences."
+            )
+        for i, (tags, n) in enumerate(zip(y, lengths)):
+            if len(tags) != n:
+                raise ValueError(
+                    f"Sentence {i} has {n} tokens but {len(tags)} tags "
+                    "(len(X[i]) != len(y[i]))."
+                )
+        if reset:
+            self.classes_ = _sorted_labels({t for tags in y for t in tags})
+        flat = _labels.encode(
+            self.classes_, [t for tags in y for t in tags], what="tags"
+        )
+        out = np.full((len(y), max(lengths)), -1, dtype=np.int32)
+        out[lengths[:, None] > np.arange(out.shape[1])] = flat
+        if reset:
+            weights = _labels.class_weights(self.class_weight, self.classes_, flat)
+            self.tag_weights_ = None if weights is None else weights.astype(np.float32)
+        return out
+
+    def _build_network(self, X, y, seed):
+        from .architectures import build_tagger
+
+        units = self.units if isinstance(self.units, (tuple, list)) else (self.units,)
+        common = dict(
+            units=tuple(units),
+            bidirectional=self.bidirectional,
+            dropout=self.dropout,
+            crf=self.crf,
+            seed=seed,
+        )
+        if self.token_input_:
+            return build_tagger(
+                len(self.classes_),
+                vocab_size=len(self.vocabulary_) + 2,
+                n_chars=len(self.char_vocabulary_) + 2 if self.char_features else None,
+                embedding_dim=self.embedding_dim,
+                char_embedding_dim=self.char_embedding_dim,
+                char_filters=self.char_filters,
+                **common,
+            )
+        return build_tagger(
+            len(self.classes_),
+            n_features=self.n_features_in_,
+            mean=self.feature_mean_,
+            variance=self.feature_var_,
+            **common,
+        )
+
+    def _loss(self, model):
+        from .architectures.crf import CRFLoss
+        from .architectures.layers import MaskedTagLoss
+
+        if self.crf:
+            return CRFLoss(model.get_layer("crf"))
+        return MaskedTagLoss(self.tag_weights_)
+
+    def _sample_weights(self, sample_weight, y, n):
+        weights = super()._sample_weights(sample_weight, y, n)
+        if weights is None or self.crf:
+            return weights  # the CRF loss is one value per sentence
+        # the softmax loss is one value per token: each token of a sentence
+        # carries the sentence's weight
+        return np.repeat(weights[:, None], y.shape[1], axis=1)
+
+    def _metrics(self):
+        from .architectures.layers import MaskedTokenAccuracy
+
+        return [MaskedTokenAccuracy()]
+
+    def _validation_score(self, history):
+        return list(history["val_accuracy"]) if "val_accuracy" in history else None
+
+    # ------------------------------------------------------------- predict
+
+    def _scores(self, X):
+        check_is_fitted(self)
+        X_net = self._prepare_X(X, reset=False)
+        mask = X_net[-1]
+        return self._forward(X_net), mask, mask.sum(axis=1).tolist()
+
+    def predict(self, X):
+        """Tag each token.
+
+        Parameters
+        ----------
+        X : list of sequences
+            Sentences, as in ``fit``.
+
+        Returns
+        -------
+        tags : list of list
+            One tag per token, for each sentence.
+        """
+        scores, mask, lengths = self._scores(X)
+        if self.crf:
+            from .architectures.crf import crf_viterbi
+
+            layer = self.model_.get_layer("crf")
+            best = crf_viterbi(
+                scores,
+                mask,
+                layer.transitions,
+                layer.start_scores,
+                layer.end_scores,
+            )
+        else:
+            best = scores.argmax(axis=-1)
+        classes = self.classes_
+        return [classes[best[i, :n]].tolist() for i, n in enumerate(lengths)]
+
+    def predict_proba(self, X):
+        """Per-token tag probabilities (CRF: marginals by forward-backward).
+
+        Parameters
+        ----------
+        X : list of sequences
+            Sentences, as in ``fit``.
+
+        Returns
+        -------
+        proba : list of ndarray
+            One ``(t_i, n_tags)`` array per sentence; columns follow
+            ``classes_``.
+        """
+        scores, mask, lengths = self._scores(X)
+        if self.crf:
+            layer = self.model_.get_layer("crf")
+            weights = [
+                np.asarray(w)
+                for w in (layer.transitions, layer.start_scores, layer.end_scores)
+            ]
+            from .architectures.crf import crf_marginals
+
+            return [
+                crf_marginals(scores[i, :n].astype(np.float64), *weights)
+                for i, n in enumerate(lengths)
+            ]
+        return [scores[i, :n].astype(np.float64) for i, n in enumerate(lengths)]
+
+    def score(self, X, y):
+        """Token accuracy of ``predict(X)`` against ``y``.
+
+        Tags in ``y`` that were never seen in ``fit`` simply count as errors.
+
+        Parameters
+        ----------
+        X : list of sequences
+            Sentences.
+        y : list of sequences
+            True tags.
+
+        Returns
+        -------
+        accuracy : float
+        """
+        from .metrics import token_accuracy
+
+        return token_accuracy([list(t) for t in y], self.predict(X))
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.input_tags.two_d_array = False
+        tags.input_tags.string = True
+        return tags
+
+
+def _check_sentences(X):
+    """Validate a list of sentences; return (list, is_token_input)."""
+    if isinstance(X, np.ndarray) and X.dtype != object and X.ndim == 2:
+        raise ValueError(
+            "BiLSTMTagger expects a list of sentences (each a list of tokens "
+            f"or a (t_i, n_features) array). Received a 2-D array of shape {X.shape}."
+        )
+    if isinstance(X, (str, bytes)) or not hasattr(X, "__len__"):
+        raise TypeError(
+            f"BiLSTMTagger expects a list of sentences. Received {type(X).__name__}."
+        )
+    sentences = list(X)
+    if not sentences:
+        raise ValueError("Found X with 0 sentences (an empty list).")
+    if isinstance(sentences[0], str):
+        raise TypeError(
+            "BiLSTMTagger expects a list of sentences, each a list of tokens "
+            "(for one sentence: [tokens]). Received a list of str: "
+            f"X[0]={sentences[0]!r}."
+        )
+    first = sentences[0]
+    token_mode = len(first) > 0 and isinstance(first[0], str)
+    for i, s in enumerate(sentences):
+        if len(s) == 0:
+            raise ValueError(f"Sentence {i} of X is empty (0 tokens).")
+        if token_mode:
+            if isinstance(s, str) or not all(isinstance(t, str) for t in s):
+                raise TypeError(
+                    f"Sentence {i} of X mixes tokens that are not strings with "
+                    "strings; every token must be a str (or give every "
+                    "sentence as a numeric array)."
+                )
+    return sentences, token_mode
+
+
+def _sorted_labels(labels):
+    try:
+        ordered = sorted(labels)
+    except TypeError:  # mixed types: a stable order all the same
+        ordered = sorted(labels, key=lambda t: (type(t).__name__, str(t)))
+    out = np.empty(len(ordered), dtype=object)
+    out[:] = ordered
+    if all(isinstance(t, str) for t in ordered):
+        return out.astype(str)
+    return out

@@ -1,0 +1,323 @@
+"""The epoch loop every skneural estimator trains with.
+
+:class:`TrainingLoop` is a part of :class:`skneural._base.NeuralEstimatorBase`
+(its only user): shuffled mini-batches, the held-out validation split, early
+stopping, Keras callbacks, divergence and interruption handling, and the
+fit's history. The base decides *which* network trains (a shell or
+``model_``, see :mod:`skneural._shells`); this module trains it. There is no
+other copy of the loop.
+"""
+
+import copy
+import math
+import warnings
+
+import numpy as np
+from sklearn.exceptions import ConvergenceWarning
+
+from . import _backend
+from ._batching import PREDICT_CHUNK, accumulate, batch_rows, batches, n_rows, take
+
+#: Smallest validation set early stopping is done on; smaller fits (under
+#: 191 rows at the default ``validation_fraction=0.1``) train all epochs.
+MIN_VALIDATION_SAMPLES = 20
+
+
+class TrainingLoop:
+    """The epoch loop, mixed into the estimators' base class.
+
+    Reads the estimator's training parameters (``epochs``, ``batch_size``,
+    ``early_stopping``, ``validation_fraction``, ``n_iter_no_change``,
+    ``tol``, ``callbacks``, ``verbose``) and ``_stratified_validation`` /
+    ``_sequence_input``; writes ``history_``, ``n_iter_``, ``loss_curve_``,
+    ``validation_scores_``, ``best_epoch_`` and ``best_validation_score_``.
+    """
+
+    def _train(self, keras, model, X, y, weights, seed, *, partial):
+        """The epoch loop: shuffled mini-batches, validation, callbacks.
+
+        Written over single training and test steps
+        (``_backend.batch_trainer``) rather than ``model.fit``: shuffling comes from a
+        NumPy generator seeded here (no backend global seed to set), small
+        fits do not pay ``tf.data``'s per-epoch iterator setup (about 10 ms
+        per iterator, two per epoch with validation: most of a small fit),
+        and the loop is the same on every backend. Keras callbacks (early
+        stopping, progress bar, the user's) are driven as ``fit`` drives
+        them.
+        """
+        rng = np.random.RandomState(seed % (2**32))
+        stopper = None
+        validation = None
+        if partial or not self._holds_out_validation(n_rows(X)):
+            epochs = 1 if partial else self.epochs
+            X_tr, y_tr, w_tr = X, y, weights
+        else:
+            epochs = self.epochs
+            train_idx, val_idx = self._validation_split(y, n_rows(X), rng)
+            X_tr, y_tr, w_tr = (take(a, train_idx) for a in (X, y, weights))
+            validation = tuple(take(a, val_idx) for a in (X, y, weights))
+            stopper = keras.callbacks.EarlyStopping(
+                monitor="val_loss",
+                patience=self.n_iter_no_change,
+                min_delta=self.tol,
+                restore_best_weights=True,
+            )
+        n = n_rows(X_tr)
+        batch_size = min(200, n) if self.batch_size == "auto" else self.batch_size
+        batch_size = min(batch_size, n)
+        steps = math.ceil(n / batch_size)
+
+        history = keras.callbacks.History()
+        user = [_copy_callback(cb, i) for i, cb in enumerate(self.callbacks or [])]
+        callbacks = keras.callbacks.CallbackList(
+            user + ([stopper] if stopper else []) + [history],
+            add_progbar=self.verbose != 0,
+            model=model,
+            verbose=self.verbose,
+            epochs=epochs,
+            steps=steps,
+        )
+        lengths = self._lengths(X_tr)
+        trainer = _backend.batch_trainer(
+            model,
+            *(take(a, slice(0, batch_size)) for a in (X_tr, y_tr, w_tr)),
+            dynamic_length=lengths is not None,
+        )
+        model.stop_training = False
+        # The weights after the last epoch that ended with a finite loss (at
+        # first, those this call started from): restored on divergence or
+        # interruption.
+        last_good = model.get_weights()
+        completed = 0
+        start_loss = None  # of the first batch, at the starting weights
+        callbacks.on_train_begin()
+        logs = {}
+        try:
+            for epoch in range(epochs):
+                callbacks.on_epoch_begin(epoch)
+                trainer.start_epoch()
+                for step, idx in enumerate(batches(rng, n, batch_size, lengths)):
+                    callbacks.on_train_batch_begin(step)
+                    trainer.train(*batch_rows(idx, lengths, X_tr, y_tr, w_tr))
+                    if start_loss is None:
+                        start_loss = trainer.batch_logs()["loss"]
+                    # Per-batch logs cost a copy to Python: only for the progbar.
+                    callbacks.on_train_batch_end(
+                        step, trainer.batch_logs() if self.verbose else None
+                    )
+                logs = trainer.end_epoch()
+                current = model.get_weights()
+                if _diverging(logs, current, start_loss):
+                    model.set_weights(last_good)
+                    self._diverged(model, X, epoch, logs, stop=completed > 0)
+                    break
+                if validation is not None:
+                    val_logs = self._evaluate(trainer, *validation, batch_size)
+                    logs.update({f"val_{k}": v for k, v in val_logs.items()})
+                callbacks.on_epoch_end(epoch, logs)
+                last_good, completed = current, completed + 1
+                if model.stop_training:
+                    break
+        except KeyboardInterrupt:
+            # As MLPClassifier does: keep what was learned, unless nothing was.
+            trainer.finish()
+            model.set_weights(last_good)
+            if completed == 0:
+                raise
+            warnings.warn(
+                f"Training interrupted by the user after {completed} epoch(s): "
+                f"{type(self).__name__} keeps the weights of the last complete "
+                "epoch (with early stopping, of the best one so far).",
+                UserWarning,
+                stacklevel=4,
+            )
+            if stopper is not None and stopper.best_epoch < completed:
+                stopper.on_train_end()  # restores the best weights so far
+            else:
+                stopper = None
+            return history.history, stopper
+        finally:
+            # JAX keeps the state outside the model's variables mid-epoch
+            trainer.finish()
+        callbacks.on_train_end(logs)
+        return history.history, stopper
+
+    def _diverged(self, model, X, epoch, logs, *, stop):
+        """Warn (``stop=True``) or raise: training diverged in ``epoch``."""
+        keras = _backend.import_keras()
+        lr = float(keras.ops.convert_to_numpy(model.optimizer.learning_rate))
+        values = X
+        while isinstance(values, (list, tuple, dict)):
+            values = (
+                next(iter(values.values())) if isinstance(values, dict) else values[0]
+            )
+        scale = float(np.max(np.abs(values))) if values.dtype.kind == "f" else None
+        message = (
+            f"{type(self).__name__} diverged: the training loss became "
+            f"{logs.get('loss'):.3g} in epoch {epoch + 1}. The steps are too large "
+            f"for this data: lower learning_rate (now {lr:g})"
+            + (
+                f", or scale the inputs (largest absolute value {scale:.3g})"
+                if scale is not None
+                else ""
+            )
+            + "."
+        )
+        if not stop:
+            raise ValueError(
+                message + " No epoch trained to a finite loss, so the estimator "
+                "is left as it was before fit."
+            )
+        warnings.warn(
+            message + " Training stopped there; the weights of the epoch before "
+            "are kept.",
+            ConvergenceWarning,
+            stacklevel=4,
+        )
+
+    def _evaluate(self, trainer, X, y, weights, batch_size):
+        """Loss and metrics on held-out data, in large batches.
+
+        Sequences are evaluated in batches of ``batch_size`` similar lengths,
+        each padded only to its own longest sequence.
+        """
+        n = n_rows(X)
+        lengths = self._lengths(X)
+        if lengths is None or lengths.min() == lengths.max():
+            chunks = [
+                np.arange(i, min(i + PREDICT_CHUNK, n))
+                for i in range(0, n, PREDICT_CHUNK)
+            ]
+        else:
+            order = np.argsort(lengths, kind="stable")
+            chunks = [order[i : i + batch_size] for i in range(0, n, batch_size)]
+        totals = {}
+        for idx in chunks:
+            x, y_b, w_b = batch_rows(idx, lengths, X, y, weights)
+            batch_logs = trainer.evaluate(x, y_b, w_b)
+            accumulate(totals, batch_logs, len(idx))
+        return {k: v / n for k, v in totals.items()}
+
+    def _lengths(self, X):
+        """Real length of each prepared sequence; ``None`` for fixed-size rows.
+
+        Sequence estimators (``_sequence_input = True``) give their prepared
+        inputs as a tuple whose last array is the ``(n, timesteps)`` mask.
+        """
+        if not self._sequence_input:
+            return None
+        return X[-1].sum(axis=1)
+
+    def _holds_out_validation(self, n):
+        """Whether this fit early-stops on a held-out validation set.
+
+        A validation set smaller than ``MIN_VALIDATION_SAMPLES`` cannot rank
+        epochs: its loss is dominated by one or two rows, and restoring the
+        "best" epoch can bring back a model from before training took off
+        (seen on the 50-series UCR GunPoint set, whose 10% is 5 series). Such
+        small fits train every epoch on all the data, as with
+        ``early_stopping=False``.
+        """
+        return (
+            self.early_stopping
+            and math.ceil(self.validation_fraction * n) >= MIN_VALIDATION_SAMPLES
+        )
+
+    def _validation_split(self, y, n, rng):
+        """Shuffled split, stratified by class where the classes allow it.
+
+        Keras's own ``validation_split`` takes the *last* rows: on data sorted
+        by class (many benchmark sets are) that validates on one class only.
+        """
+        n_val = max(1, math.ceil(self.validation_fraction * n))
+        if n_val >= n:
+            raise ValueError(
+                f"validation_fraction={self.validation_fraction} leaves no "
+                f"training data out of {n} samples; lower it or set "
+                "early_stopping=False."
+            )
+        strata = y if self._stratified_validation else None
+        if strata is not None:
+            labels, counts = np.unique(strata, return_counts=True)
+            if counts.min() >= 2 and len(labels) <= min(n_val, n - n_val):
+                from sklearn.model_selection import StratifiedShuffleSplit
+
+                split = StratifiedShuffleSplit(
+                    n_splits=1, test_size=n_val, random_state=rng
+                )
+                train_idx, val_idx = next(split.split(np.zeros(n), strata))
+                return train_idx, val_idx
+        perm = rng.permutation(n)
+        return np.sort(perm[n_val:]), np.sort(perm[:n_val])
+
+    def _record_history(self, history, stopper):
+        offset = self.n_iter_
+        # a new dict: a fit that fails after this leaves the old one intact
+        self.history_ = {
+            key: self.history_.get(key, []) + [float(v) for v in values]
+            for key, values in history.items()
+        }
+        self.n_iter_ += len(history["loss"])
+        self.loss_curve_ = list(self.history_["loss"])
+        scores = self._validation_score(self.history_)
+        self.validation_scores_ = scores
+        if stopper is not None and stopper.best_weights is not None:
+            self.best_epoch_ = offset + int(stopper.best_epoch)
+            self.best_validation_score_ = scores[self.best_epoch_]
+        else:
+            self.best_epoch_ = None
+            self.best_validation_score_ = None
+
+    def _validation_score(self, history):
+        if "val_loss" not in history:
+            return None
+        return [-v for v in history["val_loss"]]
+
+
+#: An epoch's training loss this many times its value at the start (or
+#: over this many times 1, for small starting losses) means divergence.
+DIVERGENCE_FACTOR = 1e6
+
+
+def _diverging(logs, weights, start_loss):
+    """Whether an epoch's logs or weights show that training diverged.
+
+    Non-finite values, or a finite loss grown a millionfold: a softmax
+    output read through its logits (as Keras does) gives losses of 1e11
+    rather than NaN when the steps are far too large.
+    """
+    if not all(np.isfinite(v) for v in logs.values()):
+        return True
+    if not all(np.isfinite(w).all() for w in weights):
+        return True
+    return logs["loss"] > DIVERGENCE_FACTOR * max(start_loss, 1.0)
+
+
+def _copy_callback(callback, i):
+    """A fresh copy of a user callback for one fit.
+
+    Attributes that cannot be copied (locks, events, open files) are shared
+    with the user's callback, with a warning that names them: a
+    ``threading.Event`` that another thread sets to stop training then still
+    reaches the copy.
+    """
+    try:
+        return copy.deepcopy(callback)
+    except Exception:
+        pass
+    memo, shared = {}, []
+    for name, value in vars(callback).items():
+        try:
+            copy.deepcopy(value)
+        except Exception:
+            memo[id(value)] = value
+            shared.append(f"{name} ({type(value).__name__})")
+    copied = copy.deepcopy(callback, memo)
+    warnings.warn(
+        f"callbacks[{i}] ({type(callback).__name__}) cannot be fully copied: "
+        f"{', '.join(shared)}. The copy this fit uses shares these attributes "
+        "with your callback; the rest is copied.",
+        UserWarning,
+        stacklevel=5,
+    )
+    return copied
