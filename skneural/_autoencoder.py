@@ -11,6 +11,7 @@ from sklearn.base import (
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted, validate_data
 
+from . import _docs
 from ._base import NeuralEstimatorBase, check_positive_ints
 
 _SHARED_DOC_PARAMS = """\
@@ -31,35 +32,7 @@ _SHARED_DOC_PARAMS = """\
         Kind of input corruption used when ``noise > 0``.
     dropout : float, default={dropout}
         Dropout rate after each hidden layer.
-    epochs : int, default=200
-        Maximum number of passes over the training data.
-    batch_size : int or "auto", default=32
-        Mini-batch size; "auto" is ``min(200, n_samples)``.
-    optimizer : str or keras.optimizers.Optimizer, default="adam"
-        Optimizer name or instance (an instance is copied for every fit).
-    learning_rate : float, default=None
-        Step size; ``None`` keeps the optimizer's default.
-    early_stopping : bool, default=True
-        Hold out ``validation_fraction`` of the rows and stop when their
-        reconstruction loss has not improved by ``tol`` for
-        ``n_iter_no_change`` epochs; the best weights are restored.
-        A held-out set of fewer than 20 rows is too small to pick an
-        epoch by, so smaller fits run all ``epochs`` on all the data.
-    validation_fraction : float, default=0.1
-        Share of the rows held out for early stopping.
-    n_iter_no_change : int, default=10
-        Patience of early stopping, in epochs.
-    tol : float, default=1e-4
-        Minimum decrease of the validation loss that counts as improvement.
-    callbacks : list of keras.callbacks.Callback, default=None
-        Extra Keras callbacks; each fit uses fresh copies.
-    random_state : int, RandomState instance or None, default=None
-        Seeds initialisation, dropout, noise, shuffling and the validation
-        split; the global random state is left untouched.
-    verbose : int, default=0
-        1 shows Keras's progress bar.
-    warm_start : bool, default=False
-        Continue training the fitted network on the next ``fit``."""
+{training}"""
 
 _SHARED_DOC_ATTRS = """\
     model_ : keras.Model
@@ -72,19 +45,13 @@ _SHARED_DOC_ATTRS = """\
         Number of features seen in ``fit``.
     feature_names_in_ : ndarray of str
         Column names, when ``X`` was a DataFrame.
-    history_ : dict of str to list of float
-        Per-epoch logs (``loss``, ``val_loss``).
-    loss_curve_ : list of float
-        Training loss (mean squared error, standardised units) per epoch.
-    validation_scores_ : list of float or None
-        Minus the validation loss per epoch (``None`` without early
-        stopping).
-    best_epoch_ : int or None
-        Index of the epoch whose weights were kept.
-    best_validation_score_ : float or None
-        Validation score of that epoch.
-    n_iter_ : int
-        Number of epochs run."""
+{training}"""
+
+_TRAINING_PARAMS = _docs.training_params("rows", noise=True)
+_TRAINING_ATTRIBUTES = _docs.training_attributes(
+    "Minus the validation loss (mean squared error)",
+    "``loss``, ``val_loss``",
+)
 
 
 class _AutoencoderBase(NeuralEstimatorBase):
@@ -136,15 +103,10 @@ class _AutoencoderBase(NeuralEstimatorBase):
                     f"the number of features, n_features={n_features}: the "
                     "code has to compress the input."
                 )
+            self._fit_scaling(X, axis=0)
         return X
 
     def _prepare_y(self, y, X, *, reset, classes=None):
-        if reset:
-            from .architectures._common import scale_from_variance
-
-            self.mean_ = X.mean(axis=0, dtype=np.float64)
-            # constant features: leave them at 0 rather than divide by 0
-            self.scale_ = scale_from_variance(X.var(axis=0, dtype=np.float64))
         # The target is the standardised input: every feature weighs alike
         # in the loss whatever its units.
         return self._standardize(X)
@@ -194,11 +156,11 @@ class AutoencoderTransformer(
 
     Parameters
     ----------
-{_SHARED_DOC_PARAMS.format(n_components=2, dropout=0.0)}
+{_SHARED_DOC_PARAMS.format(n_components=2, dropout=0.0, training=_TRAINING_PARAMS)}
 
     Attributes
     ----------
-{_SHARED_DOC_ATTRS}
+{_SHARED_DOC_ATTRS.format(training=_TRAINING_ATTRIBUTES)}
 
     See Also
     --------
@@ -351,14 +313,21 @@ class AutoencoderAnomalyDetector(OutlierMixin, _AutoencoderBase):
         far out along the structure the network learned (it is
         reconstructed well); the code term does, as the leading components
         do in PCA-based outlier scores.
-{_SHARED_DOC_PARAMS.format(n_components=1, dropout=0.0)}
+{_SHARED_DOC_PARAMS.format(n_components=1, dropout=0.0, training=_TRAINING_PARAMS)}
 
     Attributes
     ----------
     offset_ : float
         ``decision_function = score_samples - offset_``; negative values
         are outliers.
-{_SHARED_DOC_ATTRS}
+    residual_scale_ : ndarray of shape (n_features,)
+        Root mean square of each feature's reconstruction residual on the
+        training rows (standardised units): the "combined" score divides
+        residuals by it.
+    code_mean_, code_scale_ : ndarray of shape (n_components,)
+        Mean and root mean square spread of the training rows' codes: the
+        "combined" score standardises codes with them.
+{_SHARED_DOC_ATTRS.format(training=_TRAINING_ATTRIBUTES)}
 
     See Also
     --------

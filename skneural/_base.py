@@ -206,6 +206,21 @@ class NeuralEstimatorBase(TrainingLoop, BaseEstimator):
                     f"'tanh', 'gelu' or 'sigmoid'. Received: activation={activation!r}"
                 ) from None
 
+    def _fit_scaling(self, values, axis=0):
+        """Learn the input standardisation: ``mean_`` and ``scale_``.
+
+        The one home of the input statistics. Every estimator standardises
+        its inputs inside the network, ``(x - mean_) / scale_``, with
+        statistics computed here from the prepared training values, reduced
+        over ``axis``. In float64: the variance of large values does not fit
+        float32. A constant feature gets scale 1 (it is centred, not
+        divided by 0).
+        """
+        from .architectures._common import scale_from_variance
+
+        self.mean_ = values.mean(axis=axis, dtype=np.float64)
+        self.scale_ = scale_from_variance(values.var(axis=axis, dtype=np.float64))
+
     def _make_optimizer(self, keras):
         if isinstance(self.optimizer, str):
             optimizer = keras.optimizers.get(self.optimizer)

@@ -6,12 +6,20 @@ import numpy as np
 from sklearn.utils._param_validation import Interval
 from sklearn.utils.validation import check_array, validate_data
 
+from . import _docs
 from ._base import check_positive_ints
 from ._classifier import NeuralClassifierBase
 
+_TRAINING_PARAMS = _docs.training_params(
+    stratified=True, class_weight="class", plural="es"
+)
+_TRAINING_ATTRIBUTES = _docs.training_attributes(
+    "Validation accuracy", "``loss``, ``accuracy``, ``val_loss``, ..."
+)
+
 
 class CNNClassifier(NeuralClassifierBase):
-    """Convolutional neural network classifier for images and signals.
+    __doc__ = f"""Convolutional neural network classifier for images and signals.
 
     Convolution blocks (ReLU, max pooling, dropout) feed a fully connected
     head and a softmax output, trained by mini-batch gradient descent with
@@ -40,40 +48,7 @@ class CNNClassifier(NeuralClassifierBase):
         (convolution along the feature axis).
     dropout : float, default=0.25
         Dropout rate after each convolution block and dense layer.
-    epochs : int, default=200
-        Maximum number of passes over the training data.
-    batch_size : int or "auto", default=32
-        Mini-batch size; "auto" is ``min(200, n_samples)``.
-    optimizer : str or keras.optimizers.Optimizer, default="adam"
-        Optimizer name or instance (an instance is copied for every fit).
-    learning_rate : float, default=None
-        Step size; ``None`` keeps the optimizer's default (0.001 for Adam)
-        or an optimizer instance's own.
-    early_stopping : bool, default=True
-        Hold out ``validation_fraction`` of the data (stratified), stop when
-        the validation loss has not improved by ``tol`` for
-        ``n_iter_no_change`` epochs, and restore the best weights. With
-        ``False`` all ``epochs`` run on all the data.
-        A held-out set of fewer than 20 samples is too small to pick an
-        epoch by, so smaller fits run all ``epochs`` on all the data.
-    validation_fraction : float, default=0.1
-        Share of the training data held out for early stopping.
-    n_iter_no_change : int, default=10
-        Patience of early stopping, in epochs.
-    tol : float, default=1e-4
-        Minimum decrease of the validation loss that counts as improvement.
-    callbacks : list of keras.callbacks.Callback, default=None
-        Extra Keras callbacks; each fit uses fresh copies.
-    class_weight : dict, "balanced" or None, default=None
-        Weights per class label in the loss.
-    random_state : int, RandomState instance or None, default=None
-        Seeds weight initialisation, dropout, shuffling and the validation
-        split. An int makes fits reproducible; the global random state of
-        Python, NumPy and the Keras backend is left untouched.
-    verbose : int, default=0
-        1 shows Keras's progress bar.
-    warm_start : bool, default=False
-        Continue training the fitted network on the next ``fit``.
+{_TRAINING_PARAMS}
 
     Attributes
     ----------
@@ -87,18 +62,11 @@ class CNNClassifier(NeuralClassifierBase):
         Column names, when ``X`` was a DataFrame.
     input_shape_ : tuple of int
         Shape of one network input: ``(h, w, c)`` or ``(length, 1)``.
-    history_ : dict of str to list of float
-        Keras's per-epoch logs (``loss``, ``accuracy``, ``val_loss``, ...).
-    loss_curve_ : list of float
-        Training loss per epoch.
-    validation_scores_ : list of float or None
-        Validation accuracy per epoch (``None`` without early stopping).
-    best_epoch_ : int or None
-        Index (into ``loss_curve_``) of the epoch whose weights were kept.
-    best_validation_score_ : float or None
-        Validation accuracy of that epoch.
-    n_iter_ : int
-        Number of epochs run.
+    mean_, scale_ : ndarray
+        Input standardisation learned in ``fit``, per channel for images
+        (shape ``(c,)``) and per position for 1-D signals (shape
+        ``(length, 1)``); the network sees ``(x - mean_) / scale_``.
+{_TRAINING_ATTRIBUTES}
 
     See Also
     --------
@@ -176,6 +144,15 @@ class CNNClassifier(NeuralClassifierBase):
         check_positive_ints("dense_units", self.dense_units, allow_empty=True)
 
     def _prepare_X(self, X, *, reset):
+        X = self._shape_input(X, reset=reset)
+        if reset:
+            # images: one mean and scale per channel keeps spatial structure;
+            # signals and rows: per position, like a StandardScaler on columns
+            self._fit_scaling(X, axis=(0, 1, 2) if len(self.input_shape_) == 3 else 0)
+        return X
+
+    def _shape_input(self, X, *, reset):
+        """Validate ``X`` and shape it as the network's input."""
         ndim = X.ndim if hasattr(X, "ndim") else np.asarray(X).ndim
         if ndim in (3, 4):
             images = check_array(
@@ -246,17 +223,6 @@ class CNNClassifier(NeuralClassifierBase):
     def _build_network(self, X, y, seed):
         from .architectures import build_cnn
 
-        if len(self.input_shape_) == 3:
-            # Images: one mean/variance per channel keeps spatial structure.
-            mean = X.mean(axis=(0, 1, 2), dtype=np.float64)
-            variance = X.var(axis=(0, 1, 2), dtype=np.float64)
-            axis = -1
-        else:
-            # Signals/tabular rows: per-position statistics, like a
-            # StandardScaler on the columns.
-            mean = X.mean(axis=0, dtype=np.float64)
-            variance = X.var(axis=0, dtype=np.float64)
-            axis = (1, 2)
         return build_cnn(
             self.input_shape_,
             len(self.classes_),
@@ -266,13 +232,15 @@ class CNNClassifier(NeuralClassifierBase):
             dense_units=tuple(self.dense_units),
             dropout=self.dropout,
             activation=self.activation,
-            mean=mean,
-            variance=variance,
-            norm_axis=axis,
+            mean=self.mean_,
+            variance=self.scale_**2,
+            # images: per channel; signals: per position (see _prepare_X)
+            norm_axis=-1 if len(self.input_shape_) == 3 else (1, 2),
             seed=seed,
         )
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
         tags.input_tags.two_d_array = True
+        tags.input_tags.three_d_array = True  # (n, height, width) images
         return tags

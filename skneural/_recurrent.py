@@ -6,13 +6,32 @@ import numpy as np
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import validate_data
 
+from . import _docs
 from ._base import check_positive_ints
 from ._classifier import NeuralClassifierBase
 from .preprocessing import as_sequence_list, pad_sequences
 
+#: Why the LSTM's default step is not Adam's (for the docstring).
+LEARNING_RATE_NOTE = """
+        The default here is 0.003: with Adam's 0.001, LSTMs on small sets
+        often stayed longer at chance."""
+
+
+_TRAINING_PARAMS = _docs.training_params(
+    "sequences",
+    learning_rate="0.003",
+    learning_rate_note=LEARNING_RATE_NOTE,
+    stratified=True,
+    class_weight="class",
+    plural="es",
+)
+_TRAINING_ATTRIBUTES = _docs.training_attributes(
+    "Validation accuracy", "``loss``, ``accuracy``, ``val_loss``, ..."
+)
+
 
 class LSTMSequenceClassifier(NeuralClassifierBase):
-    """Sequence classifier with LSTM (or GRU) layers.
+    __doc__ = f"""Sequence classifier with LSTM (or GRU) layers.
 
     Recurrent layers read each sequence in order, ``frame_length`` steps at
     a time, and are trained by backpropagation through time; LSTM (and GRU)
@@ -26,13 +45,13 @@ class LSTMSequenceClassifier(NeuralClassifierBase):
     ----------
     units : int or tuple of int, default=64
         Units of the recurrent layer; a tuple stacks several layers.
-    cell : {"lstm", "gru"}, default="lstm"
+    cell : {{"lstm", "gru"}}, default="lstm"
         Recurrent cell.
     bidirectional : bool, default=False
         Also read each sequence backwards and use both final states.
     dense_units : tuple of int, default=()
         Optional dense layers between the recurrent layers and the output.
-    data_format : {"channels_last", "channels_first"}, default="channels_last"
+    data_format : {{"channels_last", "channels_first"}}, default="channels_last"
         Array layout: ``(n, timesteps, features)`` (Keras) or
         ``(n, features, timesteps)`` (aeon, sktime); list items likewise.
     frame_length : int, default=4
@@ -54,38 +73,7 @@ class LSTMSequenceClassifier(NeuralClassifierBase):
         Dropout on the recurrent state. Any value > 0 stops TensorFlow from
         using its fused cuDNN kernel on a GPU (so do non-default
         activations); the defaults keep it.
-    epochs : int, default=200
-        Maximum number of passes over the training data.
-    batch_size : int or "auto", default=32
-        Mini-batch size; "auto" is ``min(200, n_samples)``.
-    optimizer : str or keras.optimizers.Optimizer, default="adam"
-        Optimizer name or instance (an instance is copied for every fit).
-    learning_rate : float, default=0.003
-        Step size; ``None`` keeps the optimizer's default (Adam's is 0.001,
-        with which LSTMs on small sets often stayed longer at chance).
-    early_stopping : bool, default=True
-        Hold out a stratified ``validation_fraction`` and stop when its loss
-        has not improved by ``tol`` for ``n_iter_no_change`` epochs; the best
-        weights are restored.
-        A held-out set of fewer than 20 sequences is too small to pick an
-        epoch by, so smaller fits run all ``epochs`` on all the data.
-    validation_fraction : float, default=0.1
-        Share of the sequences held out for early stopping.
-    n_iter_no_change : int, default=10
-        Patience of early stopping, in epochs.
-    tol : float, default=1e-4
-        Minimum decrease of the validation loss that counts as improvement.
-    callbacks : list of keras.callbacks.Callback, default=None
-        Extra Keras callbacks; each fit uses fresh copies.
-    class_weight : dict, "balanced" or None, default=None
-        Weights per class label in the loss.
-    random_state : int, RandomState instance or None, default=None
-        Seeds initialisation, dropout, shuffling and the validation split;
-        the global random state is left untouched.
-    verbose : int, default=0
-        1 shows Keras's progress bar.
-    warm_start : bool, default=False
-        Continue training the fitted network on the next ``fit``.
+{_TRAINING_PARAMS}
 
     Attributes
     ----------
@@ -95,18 +83,10 @@ class LSTMSequenceClassifier(NeuralClassifierBase):
         Class labels.
     n_features_in_ : int
         Number of features per timestep.
-    history_ : dict of str to list of float
-        Per-epoch logs (``loss``, ``accuracy``, ``val_loss``, ...).
-    loss_curve_ : list of float
-        Training loss per epoch.
-    validation_scores_ : list of float or None
-        Validation accuracy per epoch.
-    best_epoch_ : int or None
-        Index of the epoch whose weights were kept.
-    best_validation_score_ : float or None
-        Validation accuracy of that epoch.
-    n_iter_ : int
-        Number of epochs run.
+    mean_, scale_ : ndarray of shape (n_features,)
+        Per-feature mean and standard deviation over the real steps of the
+        training sequences; the network sees ``(x - mean_) / scale_``.
+{_TRAINING_ATTRIBUTES}
 
     See Also
     --------
@@ -205,9 +185,8 @@ class LSTMSequenceClassifier(NeuralClassifierBase):
                     "while a minimum of 2 is required."
                 )
             self.n_features_in_ = n_features
-            steps = np.concatenate(seqs, axis=0)  # real steps only, no padding
-            self.feature_mean_ = steps.mean(axis=0, dtype=np.float64)
-            self.feature_var_ = steps.var(axis=0, dtype=np.float64)
+            # per feature, over the real steps only (no padding)
+            self._fit_scaling(np.concatenate(seqs, axis=0), axis=0)
         elif n_features != self.n_features_in_:
             raise ValueError(
                 f"X has {n_features} features per timestep, but "
@@ -228,8 +207,8 @@ class LSTMSequenceClassifier(NeuralClassifierBase):
             dropout=self.dropout,
             recurrent_dropout=self.recurrent_dropout,
             dense_units=tuple(self.dense_units),
-            mean=self.feature_mean_,
-            variance=self.feature_var_,
+            mean=self.mean_,
+            variance=self.scale_**2,
             # the recurrent layers see frames, so memories span frames
             max_timesteps=(
                 -(-int(X[1].sum(axis=1).max()) // self.frame_length)

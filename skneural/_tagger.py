@@ -6,7 +6,7 @@ import numpy as np
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted
 
-from . import _labels
+from . import _docs, _labels
 from ._base import NeuralEstimatorBase, check_positive_ints
 from .preprocessing import (
     as_sequence_list,
@@ -15,9 +15,15 @@ from .preprocessing import (
     pad_sequences,
 )
 
+_TRAINING_PARAMS = _docs.training_params("sentences", class_weight="tag")
+_TRAINING_ATTRIBUTES = _docs.training_attributes(
+    "Token accuracy on the held-out sentences",
+    "``loss``, ``accuracy``, ``val_loss``, ...",
+)
+
 
 class BiLSTMTagger(NeuralEstimatorBase):
-    """Per-token sequence tagger: word and character features, BiLSTM, CRF.
+    __doc__ = f"""Per-token sequence tagger: word and character features, BiLSTM, CRF.
 
     Reads each sentence in both directions, so a token's tag can depend on
     the words before *and* after it. Token input gets a word vocabulary
@@ -52,35 +58,7 @@ class BiLSTMTagger(NeuralEstimatorBase):
         Lowercase words for the word vocabulary (characters keep case).
     dropout : float, default=0.25
         Dropout on the token features and after each LSTM layer.
-    epochs : int, default=200
-        Maximum number of passes over the training sentences.
-    batch_size : int or "auto", default=32
-        Sentences per mini-batch.
-    optimizer : str or keras.optimizers.Optimizer, default="adam"
-        Optimizer name or instance.
-    learning_rate : float, default=None
-        Step size; ``None`` keeps the optimizer's default.
-    early_stopping : bool, default=True
-        Stop when the loss on held-out sentences stops improving and
-        restore the best weights.
-        A held-out set of fewer than 20 sentences is too small to pick an
-        epoch by, so smaller fits run all ``epochs`` on all the data.
-    validation_fraction : float, default=0.1
-        Share of the sentences held out for early stopping.
-    n_iter_no_change : int, default=10
-        Patience of early stopping, in epochs.
-    tol : float, default=1e-4
-        Minimum decrease of the validation loss that counts.
-    callbacks : list of keras.callbacks.Callback, default=None
-        Extra Keras callbacks; each fit uses fresh copies.
-    class_weight : dict, "balanced" or None, default=None
-        Weights per tag in the per-token loss (softmax output only).
-    random_state : int, RandomState instance or None, default=None
-        Seeds initialisation, dropout, shuffling and the validation split.
-    verbose : int, default=0
-        1 shows Keras's progress bar.
-    warm_start : bool, default=False
-        Continue training the fitted network on the next ``fit``.
+{_TRAINING_PARAMS}
 
     Attributes
     ----------
@@ -92,10 +70,19 @@ class BiLSTMTagger(NeuralEstimatorBase):
         Word -> index (token input); 0 is padding, 1 out-of-vocabulary.
     char_vocabulary_ : dict of str to int
         Character -> index (token input with ``char_features``).
+    token_input_ : bool
+        Whether ``fit`` saw token sentences (True) or numeric sequences;
+        later calls must give the same kind.
     n_features_in_ : int
         Features per step (numeric input only).
-    history_, loss_curve_, validation_scores_, best_epoch_, n_iter_
-        As for the other estimators; validation scores are token accuracy.
+    mean_, scale_ : ndarray of shape (n_features,)
+        Per-feature mean and standard deviation over the real steps of the
+        training sequences (numeric input only); the network sees
+        ``(x - mean_) / scale_``.
+    tag_weights_ : ndarray of shape (n_tags,) or None
+        Loss weight of each tag, from ``class_weight`` (``None`` without
+        it).
+{_TRAINING_ATTRIBUTES}
 
     See Also
     --------
@@ -219,9 +206,8 @@ class BiLSTMTagger(NeuralEstimatorBase):
             seqs = as_sequence_list(sentences)
             if reset:
                 self.n_features_in_ = seqs[0].shape[1]
-                steps = np.concatenate(seqs, axis=0)
-                self.feature_mean_ = steps.mean(axis=0, dtype=np.float64)
-                self.feature_var_ = steps.var(axis=0, dtype=np.float64)
+                # per feature, over the real steps only (no padding)
+                self._fit_scaling(np.concatenate(seqs, axis=0), axis=0)
             elif seqs[0].shape[1] != self.n_features_in_:
                 raise ValueError(
                     f"X has {seqs[0].shape[1]} features per step, but "
@@ -309,8 +295,8 @@ class BiLSTMTagger(NeuralEstimatorBase):
         return build_tagger(
             len(self.classes_),
             n_features=self.n_features_in_,
-            mean=self.feature_mean_,
-            variance=self.feature_var_,
+            mean=self.mean_,
+            variance=self.scale_**2,
             **common,
         )
 
@@ -428,6 +414,7 @@ class BiLSTMTagger(NeuralEstimatorBase):
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
         tags.input_tags.two_d_array = False
+        tags.input_tags.three_d_array = True  # numeric (n, steps, features)
         tags.input_tags.string = True
         return tags
 

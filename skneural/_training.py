@@ -140,7 +140,28 @@ class TrainingLoop:
             # JAX keeps the state outside the model's variables mid-epoch
             trainer.finish()
         callbacks.on_train_end(logs)
+        if self.verbose and stopper is not None and stopper.best_weights is not None:
+            self._report_early_stopping(stopper, completed, epochs)
         return history.history, stopper
+
+    def _report_early_stopping(self, stopper, completed, epochs):
+        """Say how early stopping ended the fit (``verbose >= 1``).
+
+        Epochs are counted from 1 within this call, as in the progress bar.
+        """
+        if stopper.stopped_epoch > 0:
+            ended = (
+                f"early stopping ended the fit after epoch {completed} of "
+                f"{epochs}: the validation loss had not improved by "
+                f"tol={self.tol:g} for {self.n_iter_no_change} epochs"
+            )
+        else:
+            ended = f"all {completed} epochs ran"
+        print(
+            f"{type(self).__name__}: {ended}; kept the weights of epoch "
+            f"{stopper.best_epoch + 1}, the best on the held-out data "
+            f"(val_loss {stopper.best:.4g})."
+        )
 
     def _diverged(self, model, X, epoch, logs, *, stop):
         """Warn (``stop=True``) or raise: training diverged in ``epoch``."""

@@ -259,6 +259,25 @@ def test_verbose_shows_keras_progress(small_digits, capsys):
     assert "Epoch" not in capsys.readouterr().out
 
 
+def test_verbose_says_how_early_stopping_ended_the_fit(small_digits, capsys):
+    X, y = small_digits
+    # no epoch improves the validation loss by tol=10: after the first (the
+    # best, by definition) come n_iter_no_change=2 epochs, then the stop
+    params = {**FAST_CNN, "epochs": 10, "n_iter_no_change": 2, "tol": 10.0}
+    est = CNNClassifier(verbose=1, **params).fit(X, y)
+    out = capsys.readouterr().out
+    assert est.n_iter_ == 3 and est.best_epoch_ == 0
+    assert (
+        "CNNClassifier: early stopping ended the fit after epoch 3 of 10: the "
+        "validation loss had not improved by tol=10 for 2 epochs; kept the "
+        "weights of epoch 1, the best on the held-out data (val_loss "
+    ) in out
+    est = CNNClassifier(verbose=1, **{**params, "epochs": 2}).fit(X, y)
+    assert "all 2 epochs ran; kept the weights of epoch 1" in capsys.readouterr().out
+    CNNClassifier(verbose=0, **params).fit(X, y)
+    assert "early stopping" not in capsys.readouterr().out
+
+
 @pytest.mark.parametrize("dump", ["pickle", "joblib"])
 def test_round_trip_fitted_and_unfitted(small_digits, fitted_cnn, dump):
     X, _ = small_digits

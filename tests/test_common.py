@@ -104,3 +104,23 @@ def test_tagger_api_checks(check_name):
     from sklearn.utils import estimator_checks
 
     getattr(estimator_checks, check_name)("BiLSTMTagger", BiLSTMTagger())
+
+
+def test_tags_say_which_array_inputs_are_accepted():
+    from skneural import CNNClassifier, LSTMSequenceClassifier
+
+    # CNN: flat rows and (n, h, w) images; LSTM: (n, steps) univariate or
+    # (n, steps, features) sequences;
+    # the tagger: sentence lists, or numeric (n, steps, features) arrays
+    expected = {
+        CNNClassifier: (True, True, False),
+        LSTMSequenceClassifier: (True, True, False),
+        BiLSTMTagger: (False, True, True),
+    }
+    for cls, (two_d, three_d, string) in expected.items():
+        tags = cls().__sklearn_tags__().input_tags
+        assert (tags.two_d_array, tags.three_d_array, tags.string) == (
+            two_d,
+            three_d,
+            string,
+        ), cls.__name__
