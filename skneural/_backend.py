@@ -1,13 +1,23 @@
 """Everything that depends on the Keras backend in use lives here.
 
 The estimators and the network builders only use Keras 3's public API and
-``keras.ops``. The few things that cannot be written backend-neutrally (the
-per-batch trainers that drive Keras's own train steps, a compiled inference
-function, (de)serialising a model for pickling) are collected in this
-module, so that TensorFlow, JAX and PyTorch backends all work.
+``keras.ops``. What cannot be written backend-neutrally is collected here,
+so that TensorFlow, JAX and PyTorch backends all work:
 
-Keras (and with it TensorFlow) is imported lazily by :func:`import_keras`:
-``import skneural`` must stay cheap.
+- importing Keras (lazily, :func:`import_keras`: ``import skneural`` must
+  stay cheap) and sizing TensorFlow's threads and GPU memory the first time;
+- the batch trainers (:func:`batch_trainer`, most of this module): one
+  training or held-out step at a time through Keras's own step functions,
+  as ``fit`` drives them, without ``fit``'s per-call data pipeline;
+- a compiled inference function (:func:`inference_function`);
+- (de)serialising a model for pickling.
+
+The trainers use private Keras API (``_symbolic_build``, the JAX state
+layout and ``jax_state_sync``, ``_record_training_state_sharding_spec``)
+and TensorFlow's private ``_omit_frequent_tracing_warning``, each guarded,
+with Keras's public ``train_on_batch`` as the fallback. Tested from the
+oldest supported versions (``.ci/oldest.txt``: Keras 3.8, TensorFlow 2.18,
+JAX 0.4.38), on which CI runs the whole suite too, to the newest.
 """
 
 import json
@@ -190,6 +200,9 @@ class _BatchTrainer:
         self._totals, self._n, self._last = {}, 0, {}
 
     def train(self, x, y, sample_weight):
+        # the logs of this batch alone: on JAX, Keras 3.8 and 3.10 carried
+        # the metrics over from call to call
+        self.model.reset_metrics()
         self._last = self.model.train_on_batch(
             x, y, sample_weight=sample_weight, return_dict=True
         )
@@ -340,6 +353,11 @@ class _JAXBatchTrainer(_StepTrainer):
 
     def __init__(self, model, x, y, sample_weight):
         super().__init__(model, x, y, sample_weight)
+        # What fit does before its first step. Keras 3.8-3.x (private API):
+        # the train step reads the variables' shardings recorded here.
+        record = getattr(model, "_record_training_state_sharding_spec", None)
+        if record is not None:
+            record()
         model.make_train_function()
         self._state = None  # taken from the variables at the first step
 

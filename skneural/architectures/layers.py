@@ -71,7 +71,8 @@ class FrameSteps(keras.layers.Layer):
         mask = ops.max(ops.reshape(on, (shape[0], frames, k)), axis=-1) > 0
         return values, mask
 
-    def compute_output_shape(self, values_shape, steps_mask_shape):
+    def compute_output_shape(self, values_shape, steps_mask_shape=None):
+        # Keras before 3.9 passes the first input's shape only
         steps = values_shape[1]
         frames = None if steps is None else -(-steps // self.frame_length)
         return (
