@@ -356,8 +356,8 @@ class AutoencoderAnomalyDetector(OutlierMixin, _AutoencoderBase):
 
     def __init__(
         self,
-        contamination="auto",
         *,
+        contamination="auto",
         score_type="combined",
         n_components=1,
         hidden_layer_sizes=(256, 128),

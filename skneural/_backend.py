@@ -9,21 +9,18 @@ so that TensorFlow, JAX and PyTorch backends all work:
 - the batch trainers (:func:`batch_trainer`, most of this module): one
   training or held-out step at a time through Keras's own step functions,
   as ``fit`` drives them, without ``fit``'s per-call data pipeline;
-- a compiled inference function (:func:`inference_function`);
-- (de)serialising a model for pickling.
+- a compiled inference function (:func:`inference_function`).
 
 The trainers use private Keras API (``_symbolic_build``, the JAX state
 layout and ``jax_state_sync``, ``_record_training_state_sharding_spec``)
 and TensorFlow's private ``_omit_frequent_tracing_warning``, each guarded,
-with Keras's public ``train_on_batch`` as the fallback. Tested from the
+with Keras's public ``train_on_batch`` as the fallback. (Pickling a model
+needs only public API: :mod:`skneural._base`.) Tested from the
 oldest supported versions (``.ci/oldest.txt``: Keras 3.8, TensorFlow 2.18,
 JAX 0.4.38), on which CI runs the whole suite too, to the newest.
 """
 
-import json
 import os
-
-import numpy as np
 
 from ._batching import accumulate, n_rows, pack
 
@@ -33,8 +30,6 @@ __all__ = [
     "limit_tensorflow_threads",
     "batch_trainer",
     "inference_function",
-    "serialize_model",
-    "deserialize_model",
 ]
 
 
@@ -473,32 +468,3 @@ def _to_numpy(out):
     if isinstance(out, (list, tuple)):
         return type(out)(keras.ops.convert_to_numpy(o) for o in out)
     return keras.ops.convert_to_numpy(out)
-
-
-def serialize_model(model):
-    """Model -> a picklable dict (architecture as JSON, weights as arrays).
-
-    Keras models do not pickle across backends or TensorFlow versions
-    reliably; JSON config plus NumPy weights is small, fast, and portable.
-    The optimizer state is not kept: a model restored from a pickle is
-    recompiled with a fresh optimizer if training continues.
-    """
-    config = json.loads(model.to_json())
-    # The loss and metrics may hold live objects (a CRF loss holds its
-    # layer); the estimator compiles again when it trains again.
-    config.pop("compile_config", None)
-    return {
-        "config": json.dumps(config),
-        "weights": [np.asarray(w) for w in model.get_weights()],
-    }
-
-
-def deserialize_model(state):
-    """Inverse of :func:`serialize_model`."""
-    keras = import_keras()
-    # Importing the package's layers registers their serialisation names.
-    from . import architectures  # noqa: F401
-
-    model = keras.models.model_from_json(state["config"])
-    model.set_weights(state["weights"])
-    return model

@@ -14,6 +14,7 @@ Nothing here imports Keras at module level: it is imported (through
 :mod:`skneural._backend`) the first time a model is built, used or unpickled.
 """
 
+import json
 import secrets
 from numbers import Integral, Real
 
@@ -297,14 +298,14 @@ class NeuralEstimatorBase(TrainingLoop, BaseEstimator):
         state = super().__getstate__()
         if "model_" in state:
             state = dict(state)
-            state["model_"] = _SerializedModel(_backend.serialize_model(self.model_))
+            state["model_"] = _SerializedModel(serialize_model(self.model_))
         return state
 
     def __setstate__(self, state):
         model = state.get("model_")
         if isinstance(model, _SerializedModel):
             state = dict(state)
-            state["model_"] = _backend.deserialize_model(model.payload)
+            state["model_"] = deserialize_model(model.payload)
         super().__setstate__(state)
 
     def __sklearn_tags__(self):
@@ -329,3 +330,32 @@ def check_positive_ints(name, value, *, allow_empty=False):
         raise ValueError(
             f"{name} must be a tuple of positive ints. Received: {name}={value!r}"
         )
+
+
+def serialize_model(model):
+    """Model -> a picklable dict (architecture as JSON, weights as arrays).
+
+    Keras models do not pickle across backends or TensorFlow versions
+    reliably; JSON config plus NumPy weights is small, fast, and portable.
+    The optimizer state is not kept: a model restored from a pickle is
+    recompiled with a fresh optimizer if training continues.
+    """
+    config = json.loads(model.to_json())
+    # The loss and metrics may hold live objects (a CRF loss holds its
+    # layer); the estimator compiles again when it trains again.
+    config.pop("compile_config", None)
+    return {
+        "config": json.dumps(config),
+        "weights": [np.asarray(w) for w in model.get_weights()],
+    }
+
+
+def deserialize_model(state):
+    """Inverse of :func:`serialize_model`."""
+    keras = _backend.import_keras()
+    # Importing the package's layers registers their serialisation names.
+    from . import architectures  # noqa: F401
+
+    model = keras.models.model_from_json(state["config"])
+    model.set_weights(state["weights"])
+    return model

@@ -193,7 +193,7 @@ class BiLSTMTagger(NeuralEstimatorBase):
         check_positive_ints("units", self.units)
 
     def _prepare_X(self, X, *, reset):
-        sentences, token_mode = _check_sentences(X)
+        sentences, token_mode = _check_sentences(X, type(self).__name__)
         if reset:
             self.token_input_ = token_mode
         elif token_mode != self.token_input_:
@@ -235,7 +235,10 @@ class BiLSTMTagger(NeuralEstimatorBase):
 
     def _prepare_y(self, y, X, *, reset, classes=None):
         if y is None:
-            raise ValueError("BiLSTMTagger requires y (tag sequences); got None.")
+            raise ValueError(
+                f"{type(self).__name__} requires y (a list of tag sequences) "
+                "to be passed, but the target y is None."
+            )
         lengths = X[-1].sum(axis=1)  # the mask's row sums
         if isinstance(y, np.ndarray) and y.ndim < 2 and y.dtype != object:
             raise ValueError(
@@ -326,7 +329,8 @@ class BiLSTMTagger(NeuralEstimatorBase):
 
     # ------------------------------------------------------------- predict
 
-    def _scores(self, X):
+    def _outputs(self, X):
+        """Network outputs for sentences ``X``, their mask and lengths."""
         check_is_fitted(self)
         X_net = self._prepare_X(X, reset=False)
         mask = X_net[-1]
@@ -345,7 +349,7 @@ class BiLSTMTagger(NeuralEstimatorBase):
         tags : list of list
             One tag per token, for each sentence.
         """
-        scores, mask, lengths = self._scores(X)
+        scores, mask, lengths = self._outputs(X)
         if self.crf:
             from .architectures.crf import crf_viterbi
 
@@ -376,7 +380,7 @@ class BiLSTMTagger(NeuralEstimatorBase):
             One ``(t_i, n_tags)`` array per sentence; columns follow
             ``classes_``.
         """
-        scores, mask, lengths = self._scores(X)
+        scores, mask, lengths = self._outputs(X)
         if self.crf:
             layer = self.model_.get_layer("crf")
             weights = [
@@ -419,23 +423,27 @@ class BiLSTMTagger(NeuralEstimatorBase):
         return tags
 
 
-def _check_sentences(X):
-    """Validate a list of sentences; return (list, is_token_input)."""
+def _check_sentences(X, owner):
+    """Validate a list of sentences; return (list, is_token_input).
+
+    ``owner`` is the estimator's class name, for the errors.
+    """
     if isinstance(X, np.ndarray) and X.dtype != object and X.ndim == 2:
         raise ValueError(
-            "BiLSTMTagger expects a list of sentences (each a list of tokens "
+            f"{owner} expects a list of sentences (each a list of tokens "
             f"or a (t_i, n_features) array). Received a 2-D array of shape {X.shape}."
         )
     if isinstance(X, (str, bytes)) or not hasattr(X, "__len__"):
         raise TypeError(
-            f"BiLSTMTagger expects a list of sentences. Received {type(X).__name__}."
+            f"{owner} expects a list of sentences. Received: X of type "
+            f"{type(X).__name__}."
         )
     sentences = list(X)
     if not sentences:
         raise ValueError("Found X with 0 sentences (an empty list).")
     if isinstance(sentences[0], str):
         raise TypeError(
-            "BiLSTMTagger expects a list of sentences, each a list of tokens "
+            f"{owner} expects a list of sentences, each a list of tokens "
             "(for one sentence: [tokens]). Received a list of str: "
             f"X[0]={sentences[0]!r}."
         )

@@ -62,7 +62,7 @@ def build_recurrent_classifier(
     """
     layer_cls = {"lstm": keras.layers.LSTM, "gru": keras.layers.GRU}[cell]
     values = keras.Input(shape=(None, n_features), name="values")
-    mask = keras.Input(shape=(None,), dtype="bool", name="token_mask")
+    mask = keras.Input(shape=(None,), dtype="bool", name="step_mask")
     x = normalization(keras, mean, variance, axis=-1)(values)
     x, steps = FrameSteps(frame_length, name="frames")(x, mask)
     seeds = Seeds(seed)
