@@ -304,10 +304,12 @@ class BiLSTMTagger(NeuralEstimatorBase):
         )
 
     def _loss(self, model):
-        from .architectures.crf import CRFLoss
+        from .architectures.crf import CRFLoss, CRFTaggerModel
         from .architectures.layers import MaskedTagLoss
 
-        if self.crf:
+        if isinstance(model, CRFTaggerModel):
+            return None  # the network computes its CRF loss itself
+        if self.crf:  # a CRF network pickled before CRFTaggerModel existed
             return CRFLoss(model.get_layer("crf"))
         return MaskedTagLoss(self.tag_weights_)
 

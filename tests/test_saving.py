@@ -281,25 +281,48 @@ def test_keras_file_loads_in_safe_mode(name, request, tmp_path, images, sentence
     assert np.array_equal(_run(net, inputs), _run(est.model_, inputs))
 
 
-def test_crf_tagger_keras_file_needs_compile_false(crf_tagger, tmp_path, images):
+def test_crf_tagger_keras_file_loads_compiled_in_safe_mode(
+    crf_tagger, tmp_path, images
+):
     import keras
 
-    from skneural.architectures.crf import CRFLoss
+    from skneural.architectures.crf import CRFTaggerModel
 
     tagger, sentences = crf_tagger
     path = tmp_path / "tagger.keras"
     tagger.model_.save(path)
-    with pytest.raises(ValueError, match="compile=False"):
-        keras.models.load_model(path)
-    net = keras.models.load_model(path, compile=False)
+    net = keras.models.load_model(path, safe_mode=True)
+    assert isinstance(net, CRFTaggerModel) and net.compiled
+    assert int(net.optimizer.iterations) == int(tagger.model_.optimizer.iterations)
     inputs = _network_inputs(tagger, images, sentences)
     scores = _run(net, inputs)
     assert np.array_equal(scores, _run(tagger.model_, inputs))
-    # compiled as the guide says, the loss reads the loaded network's CRF
-    net.compile(optimizer="adam", loss=CRFLoss(net.get_layer("crf")))
+    # the loss is the loaded network's own CRF likelihood: equal to the
+    # estimator's, and training on moves it
     targets = tagger._prepare_y(sentences[1], inputs, reset=False)
-    loss = float(net.loss(targets, scores))
-    assert loss == float(tagger.model_.loss(targets, scores)) > 0
+    before = net.evaluate(inputs, targets, verbose=0, return_dict=True)["loss"]
+    want = tagger.model_.evaluate(inputs, targets, verbose=0, return_dict=True)
+    assert before == pytest.approx(want["loss"], rel=1e-6) and before > 0
+    net.fit(inputs, targets, epochs=3, verbose=0)
+    after = net.evaluate(inputs, targets, verbose=0, return_dict=True)["loss"]
+    assert after < before
+
+
+def test_crf_tagger_pickled_with_a_plain_functional_network_trains_on(crf_tagger):
+    # earlier versions built a CRF tagger's network as a plain functional
+    # model compiled with a CRFLoss; such a pickle keeps training
+    import keras
+
+    tagger, (sentences, tags) = crf_tagger
+    old = pickle.loads(pickle.dumps(tagger))  # its own copy of the weights
+    old.model_ = keras.Model(old.model_.inputs, old.model_.outputs, name="tagger")
+    assert type(old.model_).__name__ == "Functional"
+    old.set_params(warm_start=True, epochs=2, early_stopping=False)
+    n_iter = old.n_iter_
+    old.fit(sentences, tags)
+    assert old.n_iter_ == n_iter + 2
+    assert np.isfinite(old.loss_curve_[-2:]).all()
+    assert old.model_.loss.__class__.__name__ == "CRFLoss"
 
 
 # ------------------------------------------------------ another process

@@ -1,7 +1,8 @@
 """Linear-chain CRF: the layer, its loss, Viterbi decoding and marginals.
 
-Everything a CRF tagger needs in one place. The layer and the loss are
-written with ``keras.ops`` (any backend); :func:`crf_viterbi` decodes with
+Everything a CRF tagger needs in one place. The layer, the loss and the
+network class that trains by it (:class:`CRFTaggerModel`) are written with
+``keras.ops`` (any backend); :func:`crf_viterbi` decodes with
 ``keras.ops`` too, and :func:`crf_marginals` (``predict_proba``) is NumPy.
 """
 
@@ -174,6 +175,31 @@ class CRFLoss(keras.losses.Loss):
         )
         lengths = ops.maximum(ops.sum(ops.cast(mask, y_pred.dtype), axis=1), 1.0)
         return -ll / lengths
+
+
+@keras.saving.register_keras_serializable(package="skneural")
+class CRFTaggerModel(keras.Model):
+    """A functional tagger network whose loss is its CRF's likelihood.
+
+    Built as ``CRFTaggerModel(inputs, outputs)`` with a :class:`CRF` layer
+    named ``"crf"``; compiled without a loss. :meth:`compute_loss` reads the
+    transition scores of the model's own CRF layer, so the loss needs no
+    reference to the layer in the compile config: a saved ``.keras`` file
+    loads compiled, in safe mode, and trains on.
+    """
+
+    def compute_loss(
+        self, x=None, y=None, y_pred=None, sample_weight=None, training=True
+    ):
+        loss = self.__dict__.get("_skneural_crf_loss")
+        if loss is None:
+            loss = CRFLoss(self.get_layer("crf"))
+            # object.__setattr__: kept out of Keras's attribute tracking
+            object.__setattr__(self, "_skneural_crf_loss", loss)
+        total = loss(y, y_pred, sample_weight=sample_weight)
+        for extra in self.losses:  # layers' own losses (none in skneural's)
+            total = total + ops.cast(extra, total.dtype)
+        return total
 
 
 def crf_marginals(emissions, transitions, start, end):

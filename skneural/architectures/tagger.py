@@ -3,7 +3,7 @@
 import keras
 
 from ._common import Seeds, bidirectional_layer, normalization
-from .crf import CRF
+from .crf import CRF, CRFTaggerModel
 from .layers import ReduceMax
 
 
@@ -37,7 +37,8 @@ def build_tagger(
 
     The output is per-token softmax probabilities, or with ``crf=True`` the
     emission scores passed through a :class:`CRF` layer named ``"crf"``
-    (the estimator decodes them with Viterbi).
+    (the estimator decodes them with Viterbi); the model is then a
+    :class:`CRFTaggerModel`, which trains by the CRF's likelihood.
 
     ``seed`` seeds every initialiser and dropout (:class:`Seeds`).
 
@@ -107,8 +108,9 @@ def build_tagger(
     if crf:
         scores = seeds.dense(keras, n_tags, "emissions")(x)
         outputs = CRF(n_tags, seed=seeds(), name="crf")(scores)
-    else:
-        outputs = seeds.dense(keras, n_tags, "output", "softmax")(x)
+        # its loss is its CRF's likelihood: compiled without one
+        return CRFTaggerModel(inputs, outputs, name="tagger")
+    outputs = seeds.dense(keras, n_tags, "output", "softmax")(x)
     return keras.Model(inputs, outputs, name="tagger")
 
 
