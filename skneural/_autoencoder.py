@@ -260,7 +260,8 @@ class AutoencoderTransformer(
         if codes.shape[1] != self.n_components:
             raise ValueError(
                 f"inverse_transform expects codes with n_components="
-                f"{self.n_components} columns. Received {codes.shape[1]}."
+                f"{self.n_components} columns. Received: X with "
+                f"{codes.shape[1]} columns."
             )
         decoder = self.model_.get_layer("decoder")
         return self._forward(codes, decoder) * self.scale_ + self.mean_

@@ -199,8 +199,8 @@ class BiLSTMTagger(NeuralEstimatorBase):
         elif token_mode != self.token_input_:
             kind = "token" if self.token_input_ else "numeric"
             raise ValueError(
-                f"{type(self).__name__} was fitted on {kind} sequences; "
-                f"received {'token' if token_mode else 'numeric'} sequences."
+                f"{type(self).__name__} was fitted on {kind} sequences. "
+                f"Received: X of {'token' if token_mode else 'numeric'} sequences."
             )
         if not token_mode:
             seqs = as_sequence_list(sentences)

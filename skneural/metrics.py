@@ -132,7 +132,9 @@ def entity_precision_recall_f1(y_true, y_pred, *, scheme="IOB2", average="micro"
     if average == "micro":
         return _prf(len(true & pred), len(pred), len(true))
     if average is not None:
-        raise ValueError(f"average must be 'micro' or None. Received: {average!r}")
+        raise ValueError(
+            f"average must be 'micro' or None. Received: average={average!r}"
+        )
     hits = Counter(e[0] for e in true & pred)
     n_pred = Counter(e[0] for e in pred)
     n_true = Counter(e[0] for e in true)

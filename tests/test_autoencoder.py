@@ -54,7 +54,7 @@ def test_transform_shapes_and_inverse_units(fitted_ae, digits01):
     # original units: pixel range [0, 1], not standardised values
     assert -0.5 < recon.min() and recon.max() < 1.5
     assert np.abs(recon - X[:7]).mean() < 0.2
-    with pytest.raises(ValueError, match="n_components=4 columns. Received 3"):
+    with pytest.raises(ValueError, match="Received: X with 3 columns"):
         fitted_ae.inverse_transform(codes[:, :3])
 
 
