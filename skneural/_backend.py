@@ -185,11 +185,24 @@ def _new_batch_trainer(keras, model, x, y, sample_weight, dynamic_length):
     return _BatchTrainer(model)
 
 
-class _BatchTrainer:
-    """Any backend: Keras's public ``train_on_batch``, means kept here."""
+class _Trainer:
+    """What every trainer shares: held-out batches through ``test_on_batch``
+    (which resets the metrics first: the logs are the batch's alone)."""
 
     def __init__(self, model):
         self.model = model
+
+    def evaluate(self, x, y, sample_weight):
+        return self.model.test_on_batch(
+            x, y, sample_weight=sample_weight, return_dict=True
+        )
+
+    def finish(self):
+        """Leave the model's variables current, also after an interruption."""
+
+
+class _BatchTrainer(_Trainer):
+    """Any backend: Keras's public ``train_on_batch``, means kept here."""
 
     def start_epoch(self):
         self._totals, self._n, self._last = {}, 0, {}
@@ -211,16 +224,8 @@ class _BatchTrainer:
     def end_epoch(self):
         return {k: v / self._n for k, v in self._totals.items()}
 
-    def evaluate(self, x, y, sample_weight):
-        return self.model.test_on_batch(
-            x, y, sample_weight=sample_weight, return_dict=True
-        )
 
-    def finish(self):
-        pass
-
-
-class _StepTrainer:
+class _StepTrainer(_Trainer):
     """Calls Keras's own train step, as ``fit`` does, batch after batch.
 
     Metrics accumulate over the epoch inside Keras, exactly as in ``fit``:
@@ -229,7 +234,7 @@ class _StepTrainer:
     """
 
     def __init__(self, model, x, y, sample_weight):
-        self.model = model
+        super().__init__(model)
         # Builds the optimizer, loss and metrics (what fit does before its
         # first step); Keras private API, hence the guard in batch_trainer.
         model._symbolic_build(data_batch=pack(x, y, sample_weight))
@@ -243,15 +248,6 @@ class _StepTrainer:
 
     def end_epoch(self):
         return self.batch_logs()
-
-    def evaluate(self, x, y, sample_weight):
-        # resets the metrics first: the logs are this batch's alone
-        return self.model.test_on_batch(
-            x, y, sample_weight=sample_weight, return_dict=True
-        )
-
-    def finish(self):
-        """Leave the model's variables current, also after an interruption."""
 
 
 class _TFBatchTrainer(_StepTrainer):
@@ -270,16 +266,6 @@ class _TFBatchTrainer(_StepTrainer):
 
         super().__init__(model, x, y, sample_weight)
         example = pack(x, y, sample_weight)
-        # autograph=False: Keras's train step and skneural's layers branch
-        # only on Python values (tensor conditions go through ops.cond), so
-        # converting their source to graph code is pure cost: about 0.6 s
-        # on a process's first fit and 0.1-0.2 s on each new trace here.
-        self._step = tf.function(
-            model.train_step,
-            reduce_retracing=True,
-            autograph=False,
-            jit_compile=bool(getattr(model, "jit_compile", False)),
-        )
 
         def spec(a):
             shape = (None,) + tuple(a.shape[1:])
@@ -288,9 +274,28 @@ class _TFBatchTrainer(_StepTrainer):
             return tf.TensorSpec(shape, tf.as_dtype(a.dtype))
 
         self._specs = tf.nest.map_structure(spec, example)
-        _quiet_retracing_warning(self._step)
-        self._step.get_concrete_function(self._specs)
+        self._step = self._traced(model.train_step)
         self._test_step = None  # traced at the first evaluate
+
+    def _traced(self, step):
+        """``step`` as one function traced now for every batch (``_specs``).
+
+        autograph=False: Keras's steps and skneural's layers branch only on
+        Python values (tensor conditions go through ops.cond), so converting
+        their source to graph code is pure cost: about 0.6 s on a process's
+        first fit and 0.1-0.2 s on each new trace.
+        """
+        import tensorflow as tf
+
+        function = tf.function(
+            step,
+            reduce_retracing=True,
+            autograph=False,
+            jit_compile=bool(getattr(self.model, "jit_compile", False)),
+        )
+        _quiet_retracing_warning(function)
+        function.get_concrete_function(self._specs)
+        return function
 
     def train(self, x, y, sample_weight):
         self._logs = self._step(pack(x, y, sample_weight))
@@ -304,17 +309,8 @@ class _TFBatchTrainer(_StepTrainer):
         here once with the batch axis (and time axis) unknown, as the train
         step is.
         """
-        import tensorflow as tf
-
         if self._test_step is None:
-            self._test_step = tf.function(
-                self.model.test_step,
-                reduce_retracing=True,
-                autograph=False,
-                jit_compile=bool(getattr(self.model, "jit_compile", False)),
-            )
-            _quiet_retracing_warning(self._test_step)
-            self._test_step.get_concrete_function(self._specs)
+            self._test_step = self._traced(self.model.test_step)
         self.model.reset_metrics()
         logs = self._test_step(pack(x, y, sample_weight))
         return {k: float(v) for k, v in logs.items()}
@@ -432,7 +428,7 @@ def _make_inference_function(model):
         compiled = tf.function(
             lambda x: model(x, training=False),
             reduce_retracing=True,
-            autograph=False,  # as for the train step (_TFBatchTrainer)
+            autograph=False,  # as for the steps (_TFBatchTrainer._traced)
         )
         _quiet_retracing_warning(compiled)
 
