@@ -25,6 +25,7 @@ from sklearn.utils.validation import _check_sample_weight, check_random_state
 
 from . import _backend, _shells
 from ._batching import PREDICT_CHUNK, distinct_rows, n_rows, take
+from ._docs import API_PAGE
 from ._training import TrainingLoop
 
 #: Optimizer names accepted as strings (Keras's own identifiers).
@@ -63,6 +64,11 @@ class NeuralEstimatorBase(TrainingLoop, BaseEstimator):
     - ``_validation_score(history)``: the per-epoch validation score list
       reported as ``validation_scores_`` (higher is better).
     """
+
+    # The "?" of the HTML repr opens this estimator's API page (as
+    # scikit-learn's own estimators link to theirs).
+    _doc_link_module = "skneural"
+    _doc_link_template = API_PAGE
 
     _parameter_constraints = {
         "dropout": [Interval(Real, 0, 1, closed="left")],

@@ -206,12 +206,13 @@ class CNNClassifier(NeuralClassifierBase):
                 raise ValueError(
                     f"image_shape={tuple(self.image_shape)} needs "
                     f"{int(np.prod(wanted))} values per sample, but X has "
-                    f"{n_features} features."
+                    f"{n_features} features. Received: X.shape[1]={n_features}"
                 )
             if from_images and wanted != image_shape_of_X:
                 raise ValueError(
-                    f"image_shape={tuple(self.image_shape)} does not match the "
-                    f"images in X, of shape {image_shape_of_X}."
+                    f"image_shape must match the images in X, of shape "
+                    f"{image_shape_of_X}. Received: "
+                    f"image_shape={tuple(self.image_shape)}"
                 )
             self.input_shape_ = wanted
         elif from_images:

@@ -7,6 +7,12 @@ history attributes from :func:`training_attributes`, filling in what differs
 (what a sample is called, a default, what the validation score is).
 """
 
+# Where the API pages are published: the Sphinx build of docs/ (autosummary
+# writes one page per estimator under generated/). The HTML repr of every
+# estimator links there; pyproject.toml's [project.urls] names the same site.
+DOCS_URL = "https://skneural.readthedocs.io/en/stable"
+API_PAGE = DOCS_URL + "/generated/{estimator_module}.{estimator_name}.html"
+
 _TRAINING_PARAMS = """\
     epochs : int, default=200
         Maximum number of passes over the training {rows}.

@@ -29,8 +29,8 @@ def encode(classes, labels, *, what="labels"):
     if not np.all(seen):
         unseen = sorted(set(labels[~seen].tolist()), key=str)
         raise ValueError(
-            f"y contains {what} not seen in the first fit: {unseen}; expected "
-            f"one of {classes.tolist()}."
+            f"y contains {what} not seen in the first fit; expected one of "
+            f"{classes.tolist()}. Received: unseen {what} {unseen}"
         )
     return idx.astype(np.int32)
 

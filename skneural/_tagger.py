@@ -237,7 +237,7 @@ class BiLSTMTagger(NeuralEstimatorBase):
         if y is None:
             raise ValueError(
                 f"{type(self).__name__} requires y (a list of tag sequences) "
-                "to be passed, but the target y is None."
+                "to be passed, but the target y is None. Received: y=None"
             )
         lengths = X[-1].sum(axis=1)  # the mask's row sums
         if isinstance(y, np.ndarray) and y.ndim < 2 and y.dtype != object:
@@ -254,13 +254,14 @@ class BiLSTMTagger(NeuralEstimatorBase):
                 )
         if len(y) != len(lengths):
             raise ValueError(
-                f"X has {len(lengths)} sentences but y has {len(y)} tag sequences."
+                "X and y must hold the same number of sentences. Received: "
+                f"len(X)={len(lengths)}, len(y)={len(y)}"
             )
         for i, (tags, n) in enumerate(zip(y, lengths)):
             if len(tags) != n:
                 raise ValueError(
-                    f"Sentence {i} has {n} tokens but {len(tags)} tags "
-                    "(len(X[i]) != len(y[i]))."
+                    f"Sentence {i} must have one tag per token. Received: "
+                    f"len(X[{i}])={n}, len(y[{i}])={len(tags)}"
                 )
         if reset:
             self.classes_ = _sorted_labels({t for tags in y for t in tags})
@@ -442,7 +443,9 @@ def _check_sentences(X, owner):
         )
     sentences = list(X)
     if not sentences:
-        raise ValueError("Found X with 0 sentences (an empty list).")
+        raise ValueError(
+            "X must hold at least one sentence. Received: X=[] (0 sentences)"
+        )
     if isinstance(sentences[0], str):
         raise TypeError(
             f"{owner} expects a list of sentences, each a list of tokens "
@@ -453,7 +456,10 @@ def _check_sentences(X, owner):
     token_mode = len(first) > 0 and isinstance(first[0], str)
     for i, s in enumerate(sentences):
         if len(s) == 0:
-            raise ValueError(f"Sentence {i} of X is empty (0 tokens).")
+            raise ValueError(
+                f"Every sentence must have at least one token. Received: X[{i}] "
+                "with 0 tokens"
+            )
         if token_mode:
             if isinstance(s, str) or not all(isinstance(t, str) for t in s):
                 raise TypeError(

@@ -44,7 +44,8 @@ def _check_scheme(scheme, prefixes):
     if bad:
         raise ValueError(
             f"Tags with prefixes {sorted(bad)} are not valid in the {scheme} "
-            f"scheme (allowed: {sorted(allowed)})."
+            f"scheme; expected prefixes in {sorted(allowed)}. Received: "
+            f"scheme={scheme!r}"
         )
 
 
@@ -148,12 +149,14 @@ def _check_lengths(y_true, y_pred):
     """Same number of sentences, and of tags in each sentence."""
     if len(y_true) != len(y_pred):
         raise ValueError(
-            f"y_true has {len(y_true)} sentences but y_pred has {len(y_pred)}."
+            "y_true and y_pred must hold the same number of sentences. "
+            f"Received: len(y_true)={len(y_true)}, len(y_pred)={len(y_pred)}"
         )
     for i, (a, b) in enumerate(zip(y_true, y_pred)):
         if len(a) != len(b):
             raise ValueError(
-                f"Sentence {i} has {len(a)} true tags but {len(b)} predicted tags."
+                f"Sentence {i} must have as many predicted tags as true tags. "
+                f"Received: len(y_true[{i}])={len(a)}, len(y_pred[{i}])={len(b)}"
             )
 
 

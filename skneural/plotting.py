@@ -112,8 +112,8 @@ def plot_reconstructions(transformer, X, image_shape=None, n_images=8, axes=None
         side = int(round(np.sqrt(X.shape[1])))
         if side * side != X.shape[1]:
             raise ValueError(
-                f"X has {X.shape[1]} features, not a square image; pass "
-                "image_shape=(height, width)."
+                "X must hold square images, or pass image_shape=(height, "
+                f"width). Received: X.shape[1]={X.shape[1]}, image_shape=None"
             )
         image_shape = (side, side)
     recon = transformer.inverse_transform(transformer.transform(X))

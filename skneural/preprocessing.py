@@ -96,8 +96,8 @@ def _reject_complex(a, name):
     # NumPy would cast complex to float32 by dropping the imaginary part
     if np.iscomplexobj(a):
         raise ValueError(
-            f"Complex data not supported: {name} has dtype {np.asarray(a).dtype}; "
-            "expected real numbers."
+            f"Complex data not supported: {name} must hold real numbers. "
+            f"Received: {name}.dtype={np.asarray(a).dtype}"
         )
 
 

@@ -386,3 +386,15 @@ def test_optimizer_instances_are_copied_per_fit(small_digits):
     est2 = CNNClassifier(optimizer="sgd", learning_rate=0.2, **FAST_CNN)
     est2.set_params(epochs=1).fit(X, y)
     assert float(est2.model_.optimizer.learning_rate) == pytest.approx(0.2)
+
+
+@pytest.mark.parametrize("name", ["CNNClassifier", "AutoencoderAnomalyDetector"])
+def test_html_repr_links_to_the_api_page(name):
+    import skneural
+
+    est = getattr(skneural, name)()
+    url = f"https://skneural.readthedocs.io/en/stable/generated/skneural.{name}.html"
+    assert est._get_doc_link() == url
+    assert f'href="{url}"' in est._repr_html_()
+    # inside a Pipeline the step links to its own page, the Pipeline to sklearn's
+    assert f'href="{url}"' in Pipeline([("step", est)])._repr_html_()

@@ -134,7 +134,9 @@ def test_image_shape_must_match_features(small_digits):
     X, y = small_digits
     with pytest.raises(ValueError, match=r"image_shape=\(7, 7\) needs 49 values.*64"):
         CNNClassifier(**{**QUICK, "image_shape": (7, 7)}).fit(X, y)
-    with pytest.raises(ValueError, match="does not match the images"):
+    with pytest.raises(
+        ValueError, match=r"must match the images.*Received: image_shape="
+    ):
         CNNClassifier(**{**QUICK, "image_shape": (4, 16)}).fit(X.reshape(-1, 8, 8), y)
     with pytest.raises(ValueError, match="image_shape must be"):
         CNNClassifier(**{**QUICK, "image_shape": (8, 8, 1, 1)}).fit(X, y)

@@ -52,7 +52,7 @@ def test_plot_reconstructions_shows_originals_and_reconstructions(digits):
     assert np.allclose(original, X[1].reshape(8, 8))
     expected = ae.inverse_transform(ae.transform(X[1:2]))[0].reshape(8, 8)
     assert np.allclose(recon, expected, atol=1e-5)
-    with pytest.raises(ValueError, match="not a square image"):
+    with pytest.raises(ValueError, match="must hold square images.*Received: X.shape"):
         plot_reconstructions(ae, np.zeros((2, 60)))
 
 

@@ -149,7 +149,7 @@ def test_learns_a_first_step_task():
         (np.ones((4, 3, 2, 2)), ValueError, "Received an array with 4 dimension"),
         ([np.ones((3, 2, 2))], ValueError, r"Received sequence 0 with shape \(3, 2, 2\)"),
         ([["a", "b"]], TypeError, "Sequence 0 of X is not numeric"),
-        (np.ones((4, 5, 1)) * 1j, ValueError, "Complex data not supported: X has dtype complex"),
+        (np.ones((4, 5, 1)) * 1j, ValueError, "Complex data not supported: X must.*Received: X.dtype=complex"),
         ([np.ones(3), np.ones(4) * 1j], ValueError, "Complex data not supported: sequence 1 of X"),
     ],
 )  # fmt: skip

@@ -245,13 +245,13 @@ def test_grid_search_and_cross_val_with_span_f1():
 @pytest.mark.parametrize(
     "X, y, error, match",
     [
-        ([["a", "b"]], [["O"]], ValueError, r"len\(X\[i\]\) != len\(y\[i\]\)"),
-        ([["a"], []], [["O"], []], ValueError, "Sentence 1 of X is empty"),
-        ([], [], ValueError, "0 sentences"),
+        ([["a", "b"]], [["O"]], ValueError, r"len\(X\[0\]\)=2, len\(y\[0\]\)=1"),
+        ([["a"], []], [["O"], []], ValueError, r"Received: X\[1\] with 0 tokens"),
+        ([], [], ValueError, "Received: X=\\[\\] \\(0 sentences\\)"),
         ([["a", 3]], [["O", "O"]], TypeError, "mixes tokens that are not strings"),
         ([np.ones((3, 2)), np.ones((3, 4))], [["O"] * 3] * 2, ValueError, "same number of features"),
         (np.ones((4, 5)), [["O"] * 5] * 4, ValueError, "Received a 2-D array of shape"),
-        ([["a"], ["b"]], [["O"]], ValueError, "2 sentences but y has 1"),
+        ([["a"], ["b"]], [["O"]], ValueError, r"len\(X\)=2, len\(y\)=1"),
     ],
 )  # fmt: skip
 def test_bad_input(X, y, error, match):
