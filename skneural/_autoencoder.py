@@ -99,9 +99,10 @@ class _AutoencoderBase(NeuralEstimatorBase):
             n_features = X.shape[1]
             if self.n_components >= n_features:
                 raise ValueError(
-                    f"n_components must be smaller than the number of "
-                    f"features, {n_features}: the code has to compress the "
-                    f"input. Received: n_components={self.n_components}"
+                    "n_components must be smaller than the number of "
+                    f"features, n_features={n_features}: the code has to "
+                    "compress the input. Received: "
+                    f"n_components={self.n_components}"
                 )
             self._fit_scaling(X, axis=0)
         return X

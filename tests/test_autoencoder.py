@@ -209,7 +209,7 @@ def test_reconstruction_score_type():
         ({"n_components": 0}, "'n_components' parameter"),
         (
             {"n_components": 5},
-            "smaller than the number of features, 5.*Received: n_components=5",
+            "features, n_features=5.*Received: n_components=5",
         ),
         ({"hidden_layer_sizes": (8, 0)}, "hidden_layer_sizes must be a tuple"),
         ({"noise": -0.1}, "'noise' parameter"),
