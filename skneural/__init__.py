@@ -6,7 +6,9 @@ when a network is first built, used or unpickled.
 
 from ._autoencoder import AutoencoderAnomalyDetector, AutoencoderTransformer
 from ._cnn import CNNClassifier
+from ._own import NeuralClassifier
 from ._recurrent import LSTMSequenceClassifier
+from ._regressor import NeuralRegressor
 from ._tagger import BiLSTMTagger
 
 __version__ = "0.1.0"
@@ -17,5 +19,7 @@ __all__ = [
     "BiLSTMTagger",
     "CNNClassifier",
     "LSTMSequenceClassifier",
+    "NeuralClassifier",
+    "NeuralRegressor",
     "__version__",
 ]

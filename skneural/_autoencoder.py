@@ -57,6 +57,8 @@ _TRAINING_ATTRIBUTES = _docs.training_attributes(
 class _AutoencoderBase(NeuralEstimatorBase):
     """What both autoencoders share: data handling, network, reconstruction."""
 
+    _unsupervised = True
+
     _parameter_constraints = {
         **NeuralEstimatorBase._parameter_constraints,
         "n_components": [Interval(Integral, 1, None, closed="left")],
@@ -66,7 +68,7 @@ class _AutoencoderBase(NeuralEstimatorBase):
         "noise_type": [StrOptions({"gaussian", "mask"})],
     }
 
-    def fit(self, X, y=None, sample_weight=None):
+    def fit(self, X, y=None, sample_weight=None, validation_data=None):
         """Train the autoencoder to reconstruct ``X``.
 
         Parameters
@@ -77,13 +79,20 @@ class _AutoencoderBase(NeuralEstimatorBase):
             Ignored.
         sample_weight : array-like of shape (n_samples,), default=None
             Per-row weights in the reconstruction loss.
+        validation_data : array-like or tuple, default=None
+            ``X_val``, or ``(X_val, None, sample_weight_val)``: held-out
+            rows of your own, scored after every epoch. Early stopping then
+            watches them instead of a split of ``X`` (``validation_fraction``
+            is ignored and every row of ``X`` trains); with
+            ``early_stopping=False`` their loss is only recorded. See
+            :ref:`validation-data`.
 
         Returns
         -------
         self : object
             The fitted estimator.
         """
-        return self._fit(X, None, sample_weight)
+        return self._fit(X, None, sample_weight, validation_data=validation_data)
 
     def _check_params(self, keras):
         super()._check_params(keras)
@@ -401,7 +410,7 @@ class AutoencoderAnomalyDetector(OutlierMixin, _AutoencoderBase):
         self.verbose = verbose
         self.warm_start = warm_start
 
-    def fit(self, X, y=None, sample_weight=None):
+    def fit(self, X, y=None, sample_weight=None, validation_data=None):
         """Train the autoencoder on ``X`` and set the outlier threshold.
 
         Parameters
@@ -412,13 +421,20 @@ class AutoencoderAnomalyDetector(OutlierMixin, _AutoencoderBase):
             Ignored.
         sample_weight : array-like of shape (n_samples,), default=None
             Per-row weights in the reconstruction loss.
+        validation_data : array-like or tuple, default=None
+            ``X_val``, or ``(X_val, None, sample_weight_val)``: held-out
+            rows of your own, scored after every epoch. Early stopping then
+            watches them instead of a split of ``X`` (``validation_fraction``
+            is ignored and every row of ``X`` trains); with
+            ``early_stopping=False`` their loss is only recorded. See
+            :ref:`validation-data`.
 
         Returns
         -------
         self : object
             The fitted estimator.
         """
-        return self._fit(X, None, sample_weight)
+        return self._fit(X, None, sample_weight, validation_data=validation_data)
 
     def _fit_finished(self, X):
         """The score scales and the threshold, from the training rows."""

@@ -9,7 +9,10 @@ so that TensorFlow, JAX and PyTorch backends all work:
 - the batch trainers (:func:`batch_trainer`, most of this module): one
   training or held-out step at a time through Keras's own step functions,
   as ``fit`` drives them, without ``fit``'s per-call data pipeline;
-- a compiled inference function (:func:`inference_function`).
+- a compiled inference function (:func:`inference_function`);
+- Keras's default seeds drawn from a fit's seed (:func:`default_seeds`),
+  and which models are graph networks (:func:`is_graph_network`), for
+  the user's own networks.
 
 The trainers use private Keras API (``_symbolic_build``, the JAX state
 layout and ``jax_state_sync``, ``_record_training_state_sharding_spec``)
@@ -20,7 +23,10 @@ oldest supported versions (``.ci/oldest.txt``: Keras 3.8, TensorFlow 2.18,
 JAX 0.4.38), on which CI runs the whole suite too, to the newest.
 """
 
+import contextlib
 import os
+import random
+import threading
 
 from ._batching import accumulate, n_rows, pack
 
@@ -30,7 +36,46 @@ __all__ = [
     "limit_tensorflow_threads",
     "batch_trainer",
     "inference_function",
+    "default_seeds",
+    "is_graph_network",
 ]
+
+_default_seed_lock = threading.Lock()
+
+
+@contextlib.contextmanager
+def default_seeds(seed):
+    """Within: Keras's default seeds come from a generator seeded by ``seed``.
+
+    A layer or initialiser built without ``seed=`` draws one from Python's
+    global ``random`` (``keras.src.random.seed_generator.make_default_seed``,
+    the one place Keras does, in every version from 3.8 on). The user's own
+    networks are built in here: their unseeded layers get seeds that follow
+    from the fit's seed, and neither the user's global random stream nor
+    another thread's draws are touched or change them. The lock keeps two
+    fits from building at once (each would draw from the other's generator).
+    """
+    from keras.src.random import seed_generator
+
+    with _default_seed_lock:
+        saved = seed_generator.python_random
+        seed_generator.python_random = random.Random(seed)
+        try:
+            yield
+        finally:
+            seed_generator.python_random = saved
+
+
+def is_graph_network(model):
+    """Whether ``model`` is a functional or ``Sequential`` model.
+
+    Their config describes the whole computation; a subclassed model's
+    ``call`` is code that no config shows.
+    """
+    import keras
+    from keras.src.models.functional import Functional
+
+    return isinstance(model, (Functional, keras.Sequential))
 
 
 def import_keras():

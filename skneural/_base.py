@@ -98,10 +98,25 @@ class NeuralEstimatorBase(TrainingLoop, BaseEstimator):
 
     # ------------------------------------------------------------------ fit
 
-    def _fit(self, X, y=None, sample_weight=None, *, partial=False, classes=None):
+    #: Whether ``fit`` learns from ``X`` alone (the autoencoders): then
+    #: ``validation_data`` is ``X_val``, not ``(X_val, y_val)``.
+    _unsupervised = False
+
+    def _fit(
+        self,
+        X,
+        y=None,
+        sample_weight=None,
+        *,
+        partial=False,
+        classes=None,
+        validation_data=None,
+    ):
         """Validate everything, then train (the one fit loop).
 
         ``partial=True`` trains one epoch on all of ``X`` (``partial_fit``).
+        ``validation_data`` is ``fit``'s parameter: held-out data of the
+        user's, watched instead of a split of ``X``.
         A fit that fails (bad input, divergence in its first epoch, an
         interruption before any epoch ended) leaves the estimator as it was
         before the call: unfitted, or with its earlier fitted state.
@@ -109,14 +124,21 @@ class NeuralEstimatorBase(TrainingLoop, BaseEstimator):
         self._validate_params()
         before = dict(self.__dict__)
         try:
-            self._fit_unchecked(X, y, sample_weight, partial=partial, classes=classes)
+            self._fit_unchecked(
+                X,
+                y,
+                sample_weight,
+                partial=partial,
+                classes=classes,
+                validation_data=validation_data,
+            )
         except BaseException:
             self.__dict__.clear()
             self.__dict__.update(before)
             raise
         return self
 
-    def _fit_unchecked(self, X, y, sample_weight, *, partial, classes):
+    def _fit_unchecked(self, X, y, sample_weight, *, partial, classes, validation_data):
         continuing = (partial or self.warm_start) and hasattr(self, "model_")
         reset = not continuing
         keras = _backend.import_keras()
@@ -124,6 +146,11 @@ class NeuralEstimatorBase(TrainingLoop, BaseEstimator):
         X_net = self._prepare_X(X, reset=reset)
         y_net = self._prepare_y(y, X_net, reset=reset, classes=classes)
         weights = self._sample_weights(sample_weight, y_net, n_rows(X_net))
+        validation = (
+            None
+            if validation_data is None
+            else self._prepare_validation(validation_data)
+        )
 
         # Every random draw of the fit comes from this seed, passed
         # explicitly: the network's initialisers and dropout (the builders
@@ -137,14 +164,22 @@ class NeuralEstimatorBase(TrainingLoop, BaseEstimator):
             self.n_iter_ = 0
         if not self.model_.compiled:  # new, or restored from a pickle
             self._compile(self.model_, keras)
-        if continuing:
-            # model_ holds the optimizer state to continue from: train it.
+        if continuing or not self._reuses_shells(self.model_):
+            # model_ holds the optimizer state to continue from (or may not
+            # share a shell): train it.
             history, stopper = self._train(
-                keras, self.model_, X_net, y_net, weights, seed, partial=partial
+                keras,
+                self.model_,
+                X_net,
+                y_net,
+                weights,
+                seed,
+                partial=partial,
+                validation=validation,
             )
         else:
             history, stopper = self._train_shell(
-                keras, X_net, y_net, weights, seed, partial=partial
+                keras, X_net, y_net, weights, seed, partial, validation
             )
         self._record_history(history, stopper)
         self._fit_finished(X_net)
@@ -156,7 +191,56 @@ class NeuralEstimatorBase(TrainingLoop, BaseEstimator):
             metrics=self._metrics(),
         )
 
-    def _train_shell(self, keras, X, y, weights, seed, *, partial):
+    def _prepare_validation(self, validation_data):
+        """Prepared ``(X, y, weights)`` of ``fit``'s ``validation_data``.
+
+        Read as the training data is read (``reset=False``: with the
+        statistics, classes and vocabularies learned from ``X``), before
+        any training, with errors that say they are about
+        ``validation_data``.
+        """
+        name = type(self).__name__
+        if self._unsupervised:
+            parts = validation_data
+            if not isinstance(parts, tuple):
+                parts = (validation_data,)
+            if not 1 <= len(parts) <= 3:
+                raise ValueError(
+                    f"validation_data of {name} must be X_val or (X_val, None, "
+                    "sample_weight_val). Received: validation_data of length "
+                    f"{len(parts)}"
+                )
+            X_val, y_val, w_val = parts + (None,) * (3 - len(parts))
+            if y_val is not None:
+                raise ValueError(
+                    f"{name} learns from X alone, so validation_data has no "
+                    "targets: pass X_val, or (X_val, None, sample_weight_val). "
+                    f"Received: validation_data with y_val of type "
+                    f"{type(y_val).__name__}"
+                )
+        else:
+            if not isinstance(validation_data, tuple):
+                raise TypeError(
+                    "validation_data must be a tuple (X_val, y_val) or (X_val, "
+                    "y_val, sample_weight_val). Received: validation_data of "
+                    f"type {type(validation_data).__name__}"
+                )
+            if len(validation_data) not in (2, 3):
+                raise ValueError(
+                    "validation_data must hold X_val and y_val, and optionally "
+                    "sample_weight_val. Received: validation_data of length "
+                    f"{len(validation_data)}"
+                )
+            X_val, y_val, w_val = validation_data + (None,) * (3 - len(validation_data))
+        try:
+            X_net = self._prepare_X(X_val, reset=False)
+            y_net = self._prepare_y(y_val, X_net, reset=False)
+            weights = self._sample_weights(w_val, y_net, n_rows(X_net))
+        except (TypeError, ValueError) as error:
+            raise type(error)(f"validation_data: {error}") from error
+        return X_net, y_net, weights
+
+    def _train_shell(self, keras, X, y, weights, seed, partial, validation):
         """Train from ``model_``'s initial state on a shell, then copy back.
 
         A shell is a compiled copy of the network whose traced (JAX:
@@ -180,13 +264,28 @@ class NeuralEstimatorBase(TrainingLoop, BaseEstimator):
         try:
             shell.load(self.model_)
             result = self._train(
-                keras, shell.model, X, y, weights, seed, partial=partial
+                keras,
+                shell.model,
+                X,
+                y,
+                weights,
+                seed,
+                partial=partial,
+                validation=validation,
             )
             shell.store(self.model_)
         finally:
             # whatever state a failed fit left is replaced by the next load
             _shells.give_back(key, shell)
         return result
+
+    def _reuses_shells(self, model):
+        """Whether fits of ``model`` may train on a shared shell.
+
+        True for the fixed architectures, whose config says all they
+        compute; see :mod:`skneural._shells`.
+        """
+        return True
 
     def _fit_finished(self, X):
         """Hook: fitted state computed from the trained network (default none).

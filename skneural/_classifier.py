@@ -20,7 +20,7 @@ class NeuralClassifierBase(ClassifierMixin, NeuralEstimatorBase):
     }
     _stratified_validation = True
 
-    def fit(self, X, y, sample_weight=None):
+    def fit(self, X, y, sample_weight=None, validation_data=None):
         """Train the network on ``X`` and class labels ``y``.
 
         Parameters
@@ -31,13 +31,20 @@ class NeuralClassifierBase(ClassifierMixin, NeuralEstimatorBase):
             Class labels (int, str, bool, ...).
         sample_weight : array-like of shape (n_samples,), default=None
             Per-sample weights in the loss; multiplied with ``class_weight``.
+        validation_data : tuple, default=None
+            ``(X_val, y_val)`` or ``(X_val, y_val, sample_weight_val)``:
+            held-out data of your own, scored after every epoch. Early
+            stopping then watches it instead of a split of ``X``
+            (``validation_fraction`` is ignored and every row of ``X``
+            trains); with ``early_stopping=False`` its loss is only
+            recorded. See :ref:`validation-data`.
 
         Returns
         -------
         self : object
             The fitted estimator.
         """
-        return self._fit(X, y, sample_weight)
+        return self._fit(X, y, sample_weight, validation_data=validation_data)
 
     def partial_fit(self, X, y, classes=None, sample_weight=None):
         """Train one epoch on ``X, y`` (no early stopping).

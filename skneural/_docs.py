@@ -31,7 +31,8 @@ _TRAINING_PARAMS = """\
         A held-out set of fewer than 20 {rows} is too small to pick an
         epoch by, so smaller fits run all ``epochs`` on all the {rows}.
     validation_fraction : float, default=0.1
-        Share of the training {rows} held out for early stopping.
+        Share of the training {rows} held out for early stopping; ignored
+        when ``fit`` is given ``validation_data``.
     n_iter_no_change : int, default=10
         Patience of early stopping, in epochs.
     tol : float, default=1e-4

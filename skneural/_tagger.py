@@ -170,7 +170,7 @@ class BiLSTMTagger(NeuralEstimatorBase):
 
     # ---------------------------------------------------------------- data
 
-    def fit(self, X, y, sample_weight=None):
+    def fit(self, X, y, sample_weight=None, validation_data=None):
         """Learn to tag: ``X`` sentences, ``y`` their tag sequences.
 
         Parameters
@@ -181,12 +181,20 @@ class BiLSTMTagger(NeuralEstimatorBase):
             Tags (any hashable labels), one per token.
         sample_weight : array-like of shape (n_sentences,), default=None
             Per-sentence weights.
+        validation_data : tuple, default=None
+            ``(X_val, y_val)`` (sentences and their tags) or ``(X_val,
+            y_val, sample_weight_val)``: held-out data of your own, scored
+            after every epoch. Early
+            stopping then watches it instead of a split of ``X``
+            (``validation_fraction`` is ignored and every row of ``X``
+            trains); with ``early_stopping=False`` its loss is only
+            recorded. See :ref:`validation-data`.
 
         Returns
         -------
         self : object
         """
-        return self._fit(X, y, sample_weight)
+        return self._fit(X, y, sample_weight, validation_data=validation_data)
 
     def _check_params(self, keras):
         super()._check_params(keras)

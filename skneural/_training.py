@@ -33,8 +33,12 @@ class TrainingLoop:
     ``validation_scores_``, ``best_epoch_`` and ``best_validation_score_``.
     """
 
-    def _train(self, keras, model, X, y, weights, seed, *, partial):
+    def _train(self, keras, model, X, y, weights, seed, *, partial, validation=None):
         """The epoch loop: shuffled mini-batches, validation, callbacks.
+
+        ``validation`` is the prepared ``(X, y, weights)`` of the user's
+        ``validation_data``: watched after every epoch (early-stopped on
+        with ``early_stopping=True``) instead of a split of ``X``.
 
         Written over single training and test steps
         (``_backend.batch_trainer``) rather than ``model.fit``: shuffling comes from a
@@ -46,16 +50,14 @@ class TrainingLoop:
         them.
         """
         rng = np.random.RandomState(seed % (2**32))
-        stopper = None
-        validation = None
-        if partial or not self._holds_out_validation(n_rows(X)):
-            epochs = 1 if partial else self.epochs
-            X_tr, y_tr, w_tr = X, y, weights
-        else:
-            epochs = self.epochs
+        epochs = 1 if partial else self.epochs
+        X_tr, y_tr, w_tr = X, y, weights
+        if validation is None and not partial and self._holds_out_validation(n_rows(X)):
             train_idx, val_idx = self._validation_split(y, n_rows(X), rng)
             X_tr, y_tr, w_tr = (take(a, train_idx) for a in (X, y, weights))
             validation = tuple(take(a, val_idx) for a in (X, y, weights))
+        stopper = None
+        if validation is not None and self.early_stopping and not partial:
             stopper = keras.callbacks.EarlyStopping(
                 monitor="val_loss",
                 patience=self.n_iter_no_change,

@@ -9,6 +9,8 @@ from skneural import (
     BiLSTMTagger,
     CNNClassifier,
     LSTMSequenceClassifier,
+    NeuralClassifier,
+    NeuralRegressor,
 )
 
 # Small, fast configurations: the checks fit dozens of times on tiny data.
@@ -19,6 +21,9 @@ ESTIMATORS = [
     AutoencoderTransformer(n_components=1, hidden_layer_sizes=(16,), **FAST),
     AutoencoderAnomalyDetector(hidden_layer_sizes=(16,), **FAST),
     LSTMSequenceClassifier(units=8, **FAST),
+    # 30 epochs of a few batches are few Adam steps: a larger step size
+    NeuralClassifier(hidden_layer_sizes=(16,), learning_rate=0.01, **FAST),
+    NeuralRegressor(hidden_layer_sizes=(16,), learning_rate=0.01, **FAST),
 ]
 
 # Checks that cannot hold for a stochastic mini-batch network, and why.
@@ -27,6 +32,14 @@ _STOCHASTIC = {
         "mini-batch training: a row repeated twice lands in different "
         "batches and shuffles than the same row with weight 2, so the "
         "trained weights differ (as for MLPClassifier with SGD)"
+    ),
+}
+# Checks that compare outputs of real values (scores, regression targets)
+_BATCH_SIZE = {
+    "check_methods_subset_invariance": (
+        "float32 network arithmetic depends on the batch size at the "
+        "1e-7 relative level (different kernels and summation orders), "
+        "and the check compares outputs with rtol=1e-7"
     ),
 }
 EXPECTED_FAILED = {
@@ -51,15 +64,10 @@ EXPECTED_FAILED = {
         "check_class_weight_classifiers": "30 steps are too few on the check's data",
     },
     "CNNClassifier": _STOCHASTIC,
+    "NeuralClassifier": _STOCHASTIC,
     "AutoencoderTransformer": _STOCHASTIC,
-    "AutoencoderAnomalyDetector": {
-        **_STOCHASTIC,
-        "check_methods_subset_invariance": (
-            "float32 network arithmetic depends on the batch size at the "
-            "1e-7 relative level (different kernels and summation orders), "
-            "and the check compares scores with rtol=1e-7"
-        ),
-    },
+    "AutoencoderAnomalyDetector": {**_STOCHASTIC, **_BATCH_SIZE},
+    "NeuralRegressor": {**_STOCHASTIC, **_BATCH_SIZE},
 }
 
 
