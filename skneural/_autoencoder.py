@@ -94,6 +94,30 @@ class _AutoencoderBase(NeuralEstimatorBase):
         """
         return self._fit(X, None, sample_weight, validation_data=validation_data)
 
+    def partial_fit(self, X, y=None, sample_weight=None):
+        """Train one epoch on ``X`` (no early stopping), chunk by chunk.
+
+        The first call learns the input statistics (``mean_``, ``scale_``)
+        from its rows and builds the network; later calls keep them and
+        train on. The statistics are not updated: give a representative
+        first chunk (shuffle the data first).
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            One chunk of training rows.
+        y : None
+            Ignored.
+        sample_weight : array-like of shape (n_samples,), default=None
+            Per-row weights in the reconstruction loss.
+
+        Returns
+        -------
+        self : object
+            The updated estimator.
+        """
+        return self._fit(X, None, sample_weight, partial=True)
+
     def _check_params(self, keras):
         super()._check_params(keras)
         check_positive_ints(
@@ -435,6 +459,32 @@ class AutoencoderAnomalyDetector(OutlierMixin, _AutoencoderBase):
             The fitted estimator.
         """
         return self._fit(X, None, sample_weight, validation_data=validation_data)
+
+    def partial_fit(self, X, y=None, sample_weight=None):
+        """Train one epoch on ``X`` (no early stopping), chunk by chunk.
+
+        The first call learns the input statistics (``mean_``, ``scale_``)
+        from its rows and builds the network; later calls keep them and
+        train on. The statistics are not updated: give a representative
+        first chunk (shuffle the data first).
+        The scores' scales and the threshold are set from each call's
+        rows, as ``fit`` sets them from its own.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            One chunk of training rows.
+        y : None
+            Ignored.
+        sample_weight : array-like of shape (n_samples,), default=None
+            Per-row weights in the reconstruction loss.
+
+        Returns
+        -------
+        self : object
+            The updated estimator.
+        """
+        return self._fit(X, None, sample_weight, partial=True)
 
     def _fit_finished(self, X):
         """The score scales and the threshold, from the training rows."""

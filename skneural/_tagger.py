@@ -196,6 +196,35 @@ class BiLSTMTagger(NeuralEstimatorBase):
         """
         return self._fit(X, y, sample_weight, validation_data=validation_data)
 
+    def partial_fit(self, X, y, classes=None, sample_weight=None):
+        """Train one epoch on ``X, y`` (no early stopping), chunk by chunk.
+
+        The first call fixes what the tagger knows: the word and character
+        vocabularies of its sentences (words first seen later are read as
+        unknown words, as at predict time: the embedding table has a fixed
+        size), the input statistics of numeric input, and the tags: those of
+        its ``y`` plus ``classes``. A tag outside them in a later call is an
+        error, so name every tag in ``classes`` when the first chunk may
+        lack one.
+
+        Parameters
+        ----------
+        X : list of sequences
+            One chunk of sentences.
+        y : list of sequences
+            Their tags.
+        classes : array-like, default=None
+            Every tag that can appear (first call only; later ignored).
+        sample_weight : array-like of shape (n_sentences,), default=None
+            Per-sentence weights.
+
+        Returns
+        -------
+        self : object
+            The updated estimator.
+        """
+        return self._fit(X, y, sample_weight, partial=True, classes=classes)
+
     def _check_params(self, keras):
         super()._check_params(keras)
         check_positive_ints("units", self.units)
@@ -272,7 +301,10 @@ class BiLSTMTagger(NeuralEstimatorBase):
                     f"len(X[{i}])={n}, len(y[{i}])={len(tags)}"
                 )
         if reset:
-            self.classes_ = _sorted_labels({t for tags in y for t in tags})
+            seen = {t for tags in y for t in tags}
+            self.classes_ = _sorted_labels(
+                seen.union(() if classes is None else list(classes))
+            )
         flat = _labels.encode(
             self.classes_, [t for tags in y for t in tags], what="tags"
         )
