@@ -13,6 +13,7 @@ from sklearn.utils.validation import check_is_fitted, validate_data
 
 from . import _docs
 from ._base import NeuralEstimatorBase, check_positive_ints
+from ._batching import LazyRows
 
 _SHARED_DOC_PARAMS = """\
     n_components : int, default={n_components}
@@ -143,7 +144,8 @@ class _AutoencoderBase(NeuralEstimatorBase):
     def _prepare_y(self, y, X, *, reset, classes=None):
         # The target is the standardised input: every feature weighs alike
         # in the loss whatever its units.
-        return self._standardize(X)
+        # made batch by batch: no second copy of X (a memmap stays on disk)
+        return LazyRows(X, self._standardize)
 
     def _standardize(self, X):
         return ((X - self.mean_) / self.scale_).astype(np.float32)

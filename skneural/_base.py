@@ -24,7 +24,7 @@ from sklearn.utils._param_validation import HasMethods, Interval, StrOptions
 from sklearn.utils.validation import _check_sample_weight, check_random_state
 
 from . import _backend, _shells
-from ._batching import PREDICT_CHUNK, distinct_rows, n_rows, take
+from ._batching import PREDICT_CHUNK, distinct_rows, n_rows, row_chunks, take
 from ._docs import API_PAGE
 from ._training import TrainingLoop
 
@@ -324,8 +324,26 @@ class NeuralEstimatorBase(TrainingLoop, BaseEstimator):
         """
         from .architectures._common import scale_from_variance
 
-        self.mean_ = values.mean(axis=axis, dtype=np.float64)
-        self.scale_ = scale_from_variance(values.var(axis=axis, dtype=np.float64))
+        # Chunk by chunk (moments merged as Chan et al.): NumPy's var makes a
+        # float64 copy of all the values, twice the size of float32 data,
+        # and a memory-mapped X would be read into memory whole.
+        axis = (axis,) if isinstance(axis, Integral) else tuple(axis)
+        count, mean, m2 = 0, None, None
+        for rows in row_chunks(values):
+            block = np.asarray(values[rows], dtype=np.float64)
+            n = int(np.prod([block.shape[a] for a in axis]))  # values per statistic
+            block_mean = block.mean(axis=axis, keepdims=True)
+            block_m2 = ((block - block_mean) ** 2).sum(axis=axis, keepdims=True)
+            if mean is None:
+                count, mean, m2 = n, block_mean, block_m2
+                continue
+            delta = block_mean - mean
+            total = count + n
+            mean = mean + delta * (n / total)
+            m2 = m2 + block_m2 + delta**2 * (count * n / total)
+            count = total
+        self.mean_ = np.squeeze(mean, axis=axis)
+        self.scale_ = scale_from_variance(np.squeeze(m2, axis=axis) / count)
 
     def _make_optimizer(self, keras):
         if isinstance(self.optimizer, str):

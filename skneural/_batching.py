@@ -71,6 +71,43 @@ def distinct_rows(X):
     return order[new], inverse
 
 
+class LazyRows:
+    """Rows made from another array's rows when indexed: ``fn(X[idx])``.
+
+    An autoencoder's targets are its standardised inputs. Made all at once
+    they are a second copy of ``X`` (and float64 temporaries twice its
+    size on the way); made per batch, a memory-mapped ``X`` stays on disk.
+    Supports what the training loop uses: ``shape``, ``dtype``, ``ndim``,
+    ``len`` and row indexing.
+    """
+
+    def __init__(self, X, fn, dtype=np.float32):
+        self.X = X
+        self.fn = fn
+        self.shape = X.shape
+        self.ndim = X.ndim
+        self.dtype = np.dtype(dtype)
+
+    def __len__(self):
+        return self.shape[0]
+
+    def __getitem__(self, idx):
+        return self.fn(self.X[idx])
+
+
+#: Values (not rows) per chunk when statistics are computed chunk by chunk:
+#: 8 MB of float64 temporaries.
+STAT_CHUNK_VALUES = 2**20
+
+
+def row_chunks(X):
+    """Slices of consecutive rows of ``X``, about ``STAT_CHUNK_VALUES`` each."""
+    n = X.shape[0]
+    per_row = max(1, int(np.prod(X.shape[1:])))
+    step = max(1, STAT_CHUNK_VALUES // per_row)
+    return [slice(i, min(i + step, n)) for i in range(0, n, step)]
+
+
 def take(X, idx):
     """Rows ``idx`` of an array, or of each array in a tuple/list/dict."""
     if X is None:

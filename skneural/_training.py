@@ -51,11 +51,14 @@ class TrainingLoop:
         """
         rng = np.random.RandomState(seed % (2**32))
         epochs = 1 if partial else self.epochs
-        X_tr, y_tr, w_tr = X, y, weights
-        if validation is None and not partial and self._holds_out_validation(n_rows(X)):
-            train_idx, val_idx = self._validation_split(y, n_rows(X), rng)
-            X_tr, y_tr, w_tr = (take(a, train_idx) for a in (X, y, weights))
-            validation = tuple(take(a, val_idx) for a in (X, y, weights))
+        # The split is kept as row indices into X, never as copies: batches
+        # are gathered by index, so a memory-mapped X is read batch by batch.
+        train_rows = None  # None: every row of X trains
+        if validation is not None:
+            validation = (*validation, None)
+        elif not partial and self._holds_out_validation(n_rows(X)):
+            train_rows, val_rows = self._validation_split(y, n_rows(X), rng)
+            validation = (X, y, weights, val_rows)
         stopper = None
         if validation is not None and self.early_stopping and not partial:
             stopper = keras.callbacks.EarlyStopping(
@@ -64,7 +67,7 @@ class TrainingLoop:
                 min_delta=self.tol,
                 restore_best_weights=True,
             )
-        n = n_rows(X_tr)
+        n = n_rows(X) if train_rows is None else len(train_rows)
         batch_size = min(200, n) if self.batch_size == "auto" else self.batch_size
         batch_size = min(batch_size, n)
         steps = math.ceil(n / batch_size)
@@ -79,10 +82,11 @@ class TrainingLoop:
             epochs=epochs,
             steps=steps,
         )
-        lengths = self._lengths(X_tr)
+        all_lengths = self._lengths(X)
+        lengths = _subset(all_lengths, train_rows)
         trainer = _backend.batch_trainer(
             model,
-            *(take(a, slice(0, batch_size)) for a in (X_tr, y_tr, w_tr)),
+            *(take(a, slice(0, batch_size)) for a in (X, y, weights)),
             dynamic_length=lengths is not None,
         )
         model.stop_training = False
@@ -100,7 +104,8 @@ class TrainingLoop:
                 trainer.start_epoch()
                 for step, idx in enumerate(batches(rng, n, batch_size, lengths)):
                     callbacks.on_train_batch_begin(step)
-                    trainer.train(*batch_rows(idx, lengths, X_tr, y_tr, w_tr))
+                    idx = idx if train_rows is None else train_rows[idx]
+                    trainer.train(*batch_rows(idx, all_lengths, X, y, weights))
                     if start_loss is None:
                         start_loss = trainer.batch_logs()["loss"]
                     # Per-batch logs cost a copy to Python: only for the progbar.
@@ -198,14 +203,15 @@ class TrainingLoop:
             stacklevel=4,
         )
 
-    def _evaluate(self, trainer, X, y, weights, batch_size):
-        """Loss and metrics on held-out data, in large batches.
+    def _evaluate(self, trainer, X, y, weights, rows, batch_size):
+        """Loss and metrics on held-out ``rows`` of ``X`` (``None``: all).
 
-        Sequences are evaluated in batches of ``batch_size`` similar lengths,
-        each padded only to its own longest sequence.
+        In large batches; sequences in batches of ``batch_size`` similar
+        lengths, each padded only to its own longest sequence.
         """
-        n = n_rows(X)
-        lengths = self._lengths(X)
+        n = n_rows(X) if rows is None else len(rows)
+        all_lengths = self._lengths(X)
+        lengths = _subset(all_lengths, rows)
         if lengths is None or lengths.min() == lengths.max():
             chunks = [
                 np.arange(i, min(i + PREDICT_CHUNK, n))
@@ -216,7 +222,8 @@ class TrainingLoop:
             chunks = [order[i : i + batch_size] for i in range(0, n, batch_size)]
         totals = {}
         for idx in chunks:
-            x, y_b, w_b = batch_rows(idx, lengths, X, y, weights)
+            idx = idx if rows is None else rows[idx]
+            x, y_b, w_b = batch_rows(idx, all_lengths, X, y, weights)
             batch_logs = trainer.evaluate(x, y_b, w_b)
             accumulate(totals, batch_logs, len(idx))
         return {k: v / n for k, v in totals.items()}
@@ -314,6 +321,11 @@ def _diverging(logs, weights, start_loss):
     if not all(np.isfinite(w).all() for w in weights):
         return True
     return logs["loss"] > DIVERGENCE_FACTOR * max(start_loss, 1.0)
+
+
+def _subset(lengths, rows):
+    """``lengths`` of ``rows`` (either may be ``None``: all rows, no lengths)."""
+    return lengths if lengths is None or rows is None else lengths[rows]
 
 
 def _copy_callback(callback, i):
