@@ -13,7 +13,10 @@ from sklearn.utils.validation import check_is_fitted, validate_data
 
 from . import _docs
 from ._base import NeuralEstimatorBase, check_positive_ints
-from ._batching import LazyRows
+from ._batching import LazyRows, row_chunks, take
+
+#: Rows (evenly spaced) that ``pca_init``'s basis is computed from.
+PCA_INIT_ROWS = 20_000
 
 _SHARED_DOC_PARAMS = """\
     n_components : int, default={n_components}
@@ -33,6 +36,20 @@ _SHARED_DOC_PARAMS = """\
         Kind of input corruption used when ``noise > 0``.
     dropout : float, default={dropout}
         Dropout rate after each hidden layer.
+    scale : {{"global", "feature"}}, default="{scale}"
+        How inputs are scaled for the network and its loss, after centring
+        each feature. "global": one standard deviation for all features, so
+        the loss is the squared error in the data's own units (what
+        ``PCA`` minimises and how reconstructions are usually scored).
+        "feature": each feature by its own, so every feature weighs alike
+        whatever its units, and near-constant ones (an image's border
+        pixels) weigh as much as the rest.
+    pca_init : bool, default={pca_init}
+        Give the encoder and decoder a linear map each beside their
+        nonlinear layers, started at the PCA basis of the (scaled) training
+        rows, with the nonlinear layers' last weights at zero: the network
+        starts as ``PCA(n_components)`` and training improves on it. The
+        basis comes from at most 20,000 evenly spaced training rows.
 {training}"""
 
 _SHARED_DOC_ATTRS = """\
@@ -40,8 +57,9 @@ _SHARED_DOC_ATTRS = """\
         The trained autoencoder (nested ``"encoder"`` and ``"decoder"``
         models), working in standardised units.
     mean_, scale_ : ndarray of shape (n_features,)
-        Per-feature mean and standard deviation learned in ``fit``; the
-        network sees ``(X - mean_) / scale_``.
+        Per-feature mean, and the scale (per feature, or one value repeated
+        with ``scale="global"``) learned in ``fit``; the network sees
+        ``(X - mean_) / scale_``.
     n_features_in_ : int
         Number of features seen in ``fit``.
     feature_names_in_ : ndarray of str
@@ -67,6 +85,8 @@ class _AutoencoderBase(NeuralEstimatorBase):
         "activation": [str],
         "noise": [Interval(Real, 0, None, closed="left")],
         "noise_type": [StrOptions({"gaussian", "mask"})],
+        "scale": [StrOptions({"global", "feature"})],
+        "pca_init": ["boolean"],
     }
 
     def fit(self, X, y=None, sample_weight=None, validation_data=None):
@@ -101,7 +121,9 @@ class _AutoencoderBase(NeuralEstimatorBase):
         The first call learns the input statistics (``mean_``, ``scale_``)
         from its rows and builds the network; later calls keep them and
         train on. The statistics are not updated: give a representative
-        first chunk (shuffle the data first).
+        first chunk (shuffle the data first). The anomaly detector sets its
+        scores' scales and its threshold from each call's rows, as ``fit``
+        sets them from its own.
 
         Parameters
         ----------
@@ -139,6 +161,11 @@ class _AutoencoderBase(NeuralEstimatorBase):
                     f"n_components={self.n_components}"
                 )
             self._fit_scaling(X, axis=0)
+            if self.scale == "global":
+                # the root mean variance: the total variance shared out
+                self.scale_ = np.full_like(
+                    self.scale_, np.sqrt(np.mean(self.scale_**2))
+                )
         return X
 
     def _prepare_y(self, y, X, *, reset, classes=None):
@@ -163,7 +190,30 @@ class _AutoencoderBase(NeuralEstimatorBase):
             noise_type=self.noise_type,
             mean=self.mean_,
             variance=self.scale_**2,
+            linear_path=self.pca_init,
             seed=seed,
+        )
+
+    def _initialize_network(self, model, X):
+        """Start the linear maps at the PCA basis of the scaled rows."""
+        if not self.pca_init:
+            return
+        n = X.shape[0]
+        rows = np.unique(np.linspace(0, n - 1, min(n, PCA_INIT_ROWS)).astype(np.intp))
+        # the scatter matrix of the scaled rows, a chunk of rows at a time
+        # (a memory-mapped X is read, not copied)
+        d = X.shape[1]
+        scatter = np.zeros((d, d))
+        for chunk in row_chunks(np.broadcast_to(rows[:, None], (len(rows), d))):
+            part = take(X, rows[chunk])
+            Z = (np.asarray(part, dtype=np.float64) - self.mean_) / self.scale_
+            scatter += Z.T @ Z
+        # eigenvectors of the scatter matrix, largest first
+        _, vectors = np.linalg.eigh(scatter)
+        basis = vectors[:, ::-1][:, : self.n_components].astype(np.float32)
+        model.get_layer("encoder").get_layer("linear_code").set_weights([basis])
+        model.get_layer("decoder").get_layer("linear_reconstruction").set_weights(
+            [basis.T]
         )
 
     def _loss(self, model):
@@ -192,7 +242,15 @@ class AutoencoderTransformer(
 
     Parameters
     ----------
-{_SHARED_DOC_PARAMS.format(n_components=2, dropout=0.0, training=_TRAINING_PARAMS)}
+{
+        _SHARED_DOC_PARAMS.format(
+            n_components=2,
+            dropout=0.0,
+            scale="global",
+            pca_init=True,
+            training=_TRAINING_PARAMS,
+        )
+    }
 
     Attributes
     ----------
@@ -224,6 +282,8 @@ class AutoencoderTransformer(
         noise=0.0,
         noise_type="gaussian",
         dropout=0.0,
+        scale="global",
+        pca_init=True,
         epochs=200,
         batch_size=32,
         optimizer="adam",
@@ -242,6 +302,8 @@ class AutoencoderTransformer(
         self.activation = activation
         self.noise = noise
         self.noise_type = noise_type
+        self.scale = scale
+        self.pca_init = pca_init
         self.dropout = dropout
         self.epochs = epochs
         self.batch_size = batch_size
@@ -350,7 +412,15 @@ class AutoencoderAnomalyDetector(OutlierMixin, _AutoencoderBase):
         far out along the structure the network learned (it is
         reconstructed well); the code term does, as the leading components
         do in PCA-based outlier scores.
-{_SHARED_DOC_PARAMS.format(n_components=1, dropout=0.0, training=_TRAINING_PARAMS)}
+{
+        _SHARED_DOC_PARAMS.format(
+            n_components=1,
+            dropout=0.0,
+            scale="feature",
+            pca_init=False,
+            training=_TRAINING_PARAMS,
+        )
+    }
 
     Attributes
     ----------
@@ -402,6 +472,8 @@ class AutoencoderAnomalyDetector(OutlierMixin, _AutoencoderBase):
         noise=0.0,
         noise_type="gaussian",
         dropout=0.0,
+        scale="feature",
+        pca_init=False,
         epochs=200,
         batch_size=32,
         optimizer="adam",
@@ -422,6 +494,8 @@ class AutoencoderAnomalyDetector(OutlierMixin, _AutoencoderBase):
         self.activation = activation
         self.noise = noise
         self.noise_type = noise_type
+        self.scale = scale
+        self.pca_init = pca_init
         self.dropout = dropout
         self.epochs = epochs
         self.batch_size = batch_size
@@ -461,32 +535,6 @@ class AutoencoderAnomalyDetector(OutlierMixin, _AutoencoderBase):
             The fitted estimator.
         """
         return self._fit(X, None, sample_weight, validation_data=validation_data)
-
-    def partial_fit(self, X, y=None, sample_weight=None):
-        """Train one epoch on ``X`` (no early stopping), chunk by chunk.
-
-        The first call learns the input statistics (``mean_``, ``scale_``)
-        from its rows and builds the network; later calls keep them and
-        train on. The statistics are not updated: give a representative
-        first chunk (shuffle the data first).
-        The scores' scales and the threshold are set from each call's
-        rows, as ``fit`` sets them from its own.
-
-        Parameters
-        ----------
-        X : array-like of shape (n_samples, n_features)
-            One chunk of training rows.
-        y : None
-            Ignored.
-        sample_weight : array-like of shape (n_samples,), default=None
-            Per-row weights in the reconstruction loss.
-
-        Returns
-        -------
-        self : object
-            The updated estimator.
-        """
-        return self._fit(X, None, sample_weight, partial=True)
 
     def _fit_finished(self, X):
         """The score scales and the threshold, from the training rows."""

@@ -160,6 +160,7 @@ class NeuralEstimatorBase(TrainingLoop, BaseEstimator):
         seed = self._fit_seed(continuing)
         if not continuing:
             self.model_ = self._build_network(X_net, y_net, seed)
+            self._initialize_network(self.model_, X_net)
             self.history_ = {}
             self.n_iter_ = 0
         if not self.model_.compiled:  # new, or restored from a pickle
@@ -278,6 +279,13 @@ class NeuralEstimatorBase(TrainingLoop, BaseEstimator):
             # whatever state a failed fit left is replaced by the next load
             _shells.give_back(key, shell)
         return result
+
+    def _initialize_network(self, model, X):
+        """Hook: set a new network's starting weights from the data.
+
+        Called once per new ``model_`` (not for the shells, which load
+        ``model_``'s state), so a costly start (a PCA) is paid once.
+        """
 
     def _reuses_shells(self, model):
         """Whether fits of ``model`` may train on a shared shell.

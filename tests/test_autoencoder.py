@@ -30,17 +30,20 @@ def fitted_ae(digits01):
     return AutoencoderTransformer(n_components=4, **FAST).fit(X[:500])
 
 
-def test_beats_pca_reconstruction_on_digits(digits01):
+@pytest.mark.parametrize("k", [10, 30])
+def test_beats_pca_reconstruction_on_digits(digits01, k):
     X, y = digits01
     X_train, X_test = train_test_split(X, test_size=0.25, stratify=y, random_state=0)[
         :2
     ]
-    pca = PCA(10).fit(X_train)
+    pca = PCA(k).fit(X_train)
     pca_err = ((pca.inverse_transform(pca.transform(X_test)) - X_test) ** 2).sum(1)
-    ae = AutoencoderTransformer(n_components=10, random_state=0).fit(X_train)
+    ae = AutoencoderTransformer(n_components=k, random_state=0).fit(X_train)
     ae_err = ((ae.inverse_transform(ae.transform(X_test)) - X_test) ** 2).sum(1)
-    # mean per-image sum of squared errors: about 0.90 against PCA's 1.26
-    assert ae_err.mean() < pca_err.mean()
+    # Mean per-image sum of squared errors, pixels in [0, 1]. Random splits
+    # 0-2: 0.49x PCA's at k=10, 0.66x at k=30 (per-feature scaling without
+    # the PCA start, the old default: 0.65-0.74x and 2.0-2.4x)
+    assert ae_err.mean() <= 0.8 * pca_err.mean()
     # score is minus the mean squared error per value, in original units
     assert ae.score(X_test) == pytest.approx(-ae_err.mean() / 64, rel=1e-4)
 

@@ -15,7 +15,7 @@ from skneural import AutoencoderTransformer, CNNClassifier, NeuralRegressor
 
 pytestmark = pytest.mark.xdist_group("large_data")
 
-N, D = 60_000, 196  # 47 MB of float32 on disk
+N, D = 30_000, 196  # 23.5 MB of float32 on disk
 
 
 @pytest.fixture(scope="module")
@@ -35,11 +35,13 @@ def memmap_file(tmp_path_factory):
 
 @pytest.fixture(autouse=True)
 def small_statistics_chunks(monkeypatch):
-    # 0.5 MB chunks for the statistics (8 MB by default): the test's 47 MB
-    # array then spans many, and a whole copy stands out from them
-    from skneural import _batching
+    # 0.5 MB chunks for the statistics (8 MB by default) and 512-row
+    # validation chunks (2048): the test's 23.5 MB array then spans many,
+    # and a whole copy stands out from them
+    from skneural import _batching, _training
 
     monkeypatch.setattr(_batching, "STAT_CHUNK_VALUES", 2**16)
+    monkeypatch.setattr(_training, "PREDICT_CHUNK", 512)
 
 
 def _peak_traced_bytes(fit):
@@ -70,7 +72,7 @@ def test_autoencoder_fit_on_a_memmap_copies_no_more_than_chunks(
     # A copy of X, of its standardised targets or of the training split
     # would alone be 0.9-2x X.nbytes (float64 temporaries: 2x). What is
     # left: one evaluation chunk (PREDICT_CHUNK rows, its targets made in
-    # float64 on the way: 10 MB here) and the statistics' chunks.
+    # float64 on the way) and the statistics' chunks.
     assert peak < 0.35 * X.nbytes, f"peak {peak / 1e6:.1f} MB"
     assert est.n_iter_ == 2
     if early_stopping:

@@ -17,6 +17,7 @@ def build_autoencoder(
     noise_type="gaussian",
     mean=0.0,
     variance=1.0,
+    linear_path=False,
     seed=None,
 ):
     """Encoder (dense layers -> linear code) and mirrored decoder.
@@ -42,6 +43,13 @@ def build_autoencoder(
         Kind of corruption.
     mean, variance : array-like of shape (n_features,)
         Input standardisation statistics learned from the training data.
+    linear_path : bool
+        Add a linear map beside each half: the code is ``linear(x) +
+        nonlinear(x)`` and the reconstruction ``linear(code) +
+        nonlinear(code)``, the nonlinear halves' last layers starting at
+        zero. With the linear maps set to a PCA basis (layers
+        ``"linear_code"`` and ``"linear_reconstruction"``), the network
+        starts as PCA and trains from there.
     seed : int, default=None
         Seeds every initialiser, dropout and noise layer (:class:`Seeds`).
 
@@ -62,8 +70,17 @@ def build_autoencoder(
             x = keras.layers.GaussianNoise(noise, seed=seeds(), name="gaussian_noise")(
                 x
             )
+    standardized = x
     x = dense_stack(keras, x, hidden_layer_sizes, activation, dropout, "encoder", seeds)
-    code = seeds.dense(keras, n_components, "code")(x)
+    code = _last(keras, seeds, n_components, "code", linear_path)(x)
+    if linear_path:
+        linear = keras.layers.Dense(
+            n_components,
+            use_bias=False,
+            kernel_initializer=seeds.glorot(keras),
+            name="linear_code",
+        )
+        code = keras.layers.Add(name="code_sum")([linear(standardized), code])
     encoder = keras.Model(inputs, code, name="encoder")
 
     code_in = keras.Input(shape=(n_components,), name="code_in")
@@ -76,7 +93,27 @@ def build_autoencoder(
         "decoder",
         seeds,
     )
-    outputs = seeds.dense(keras, n_features, "reconstruction")(y)
+    outputs = _last(keras, seeds, n_features, "reconstruction", linear_path)(y)
+    if linear_path:
+        linear = keras.layers.Dense(
+            n_features,
+            use_bias=False,
+            kernel_initializer=seeds.glorot(keras),
+            name="linear_reconstruction",
+        )
+        outputs = keras.layers.Add(name="reconstruction_sum")(
+            [linear(code_in), outputs]
+        )
     decoder = keras.Model(code_in, outputs, name="decoder")
 
     return keras.Model(inputs, decoder(encoder(inputs)), name="autoencoder")
+
+
+def _last(keras, seeds, units, name, zero):
+    """The last (linear) layer of a half; starting at zero beside a linear path.
+
+    (Zeros draw no seed: nothing here draws from Keras's default source.)
+    """
+    if not zero:
+        return seeds.dense(keras, units, name)
+    return keras.layers.Dense(units, kernel_initializer="zeros", name=name)
