@@ -292,7 +292,9 @@ def test_own_networks_on_jax():
     import json
 
     out = json.loads(line[len("RESULT") :])
-    assert out["score"] > 0.9 and out["units"] and out["pickle"]
+    # iris training accuracy after 100 epochs (chance: 0.33); 0.87 on the
+    # oldest versions CI runs (JAX 0.4.38), higher on the newest
+    assert out["score"] > 0.8 and out["units"] and out["pickle"]
     assert out["reproducible"]
     assert out["r2"] > 0.3
 
