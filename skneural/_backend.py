@@ -10,9 +10,7 @@ so that TensorFlow, JAX and PyTorch backends all work:
   training or held-out step at a time through Keras's own step functions,
   as ``fit`` drives them, without ``fit``'s per-call data pipeline;
 - a compiled inference function (:func:`inference_function`);
-- Keras's default seeds drawn from a fit's seed (:func:`default_seeds`),
-  and which models are graph networks (:func:`is_graph_network`), for
-  the user's own networks.
+- for the user's own networks, :func:`default_seeds`, :func:`is_graph_network`.
 
 The trainers use private Keras API (``_symbolic_build``, the JAX state
 layout and ``jax_state_sync``, ``_record_training_state_sharding_spec``)
@@ -47,13 +45,10 @@ _default_seed_lock = threading.Lock()
 def default_seeds(seed):
     """Within: Keras's default seeds come from a generator seeded by ``seed``.
 
-    A layer or initialiser built without ``seed=`` draws one from Python's
-    global ``random`` (``keras.src.random.seed_generator.make_default_seed``,
-    the one place Keras does, in every version from 3.8 on). The user's own
-    networks are built in here: their unseeded layers get seeds that follow
-    from the fit's seed, and neither the user's global random stream nor
-    another thread's draws are touched or change them. The lock keeps two
-    fits from building at once (each would draw from the other's generator).
+    Unseeded layers and initialisers draw from Python's global ``random``
+    in ``seed_generator.make_default_seed`` (Keras 3.8 to 3.15); users'
+    networks are built in here, so their seeds follow the fit's seed and
+    no one's global stream is read or moved. The lock: one build at a time.
     """
     from keras.src.random import seed_generator
 
@@ -67,11 +62,7 @@ def default_seeds(seed):
 
 
 def is_graph_network(model):
-    """Whether ``model`` is a functional or ``Sequential`` model.
-
-    Their config describes the whole computation; a subclassed model's
-    ``call`` is code that no config shows.
-    """
+    """Functional or ``Sequential`` (its config is its whole computation)."""
     import keras
     from keras.src.models.functional import Functional
 
@@ -443,16 +434,11 @@ def _quiet_retracing_warning(function):
 def inference_function(model):
     """Return ``f(x) -> numpy array`` running ``model`` in inference mode.
 
-    ``model.predict`` sets up a data pipeline and callbacks on every call,
-    about 60-100 ms with TensorFlow even for one row. Calling the model
-    directly costs about 1 ms, and wrapping the call in one compiled function
-    (traced once, any batch size) makes repeated small predictions cheaper
-    still.
-
-    The function is built once per model and cached on the model itself (not
-    on the estimator, whose ``__dict__`` must not change in ``predict``). It
-    reads the model's current weights on every call, so it stays valid after
-    further training.
+    ``model.predict`` sets up a data pipeline and callbacks on every call
+    (60-100 ms with TensorFlow for one row); one compiled function (traced
+    once, any batch size) costs about 1 ms. Built once per model, cached on
+    the model (the estimator's ``__dict__`` must not change in ``predict``),
+    it reads the current weights on every call: valid after more training.
     """
     fn = model.__dict__.get("_skneural_inference")
     if fn is None:

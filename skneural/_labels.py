@@ -65,3 +65,17 @@ def check_class_weight_labels(class_weight, classes):
             f"{sorted(map(str, unknown))}; expected labels among "
             f"{classes.tolist()}. Received: class_weight={class_weight!r}"
         )
+
+
+def sorted_labels(labels):
+    """``labels`` sorted, as an array (str where all are str); mixed types
+    get a stable order by type name and text."""
+    try:
+        ordered = sorted(labels)
+    except TypeError:  # mixed types: a stable order all the same
+        ordered = sorted(labels, key=lambda t: (type(t).__name__, str(t)))
+    out = np.empty(len(ordered), dtype=object)
+    out[:] = ordered
+    if all(isinstance(t, str) for t in ordered):
+        return out.astype(str)
+    return out

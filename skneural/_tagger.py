@@ -11,6 +11,7 @@ from ._base import NeuralEstimatorBase, check_positive_ints
 from .preprocessing import (
     as_sequence_list,
     build_vocabulary,
+    check_sentences,
     encode_tokens,
     pad_sequences,
 )
@@ -230,7 +231,7 @@ class BiLSTMTagger(NeuralEstimatorBase):
         check_positive_ints("units", self.units)
 
     def _prepare_X(self, X, *, reset):
-        sentences, token_mode = _check_sentences(X, type(self).__name__)
+        sentences, token_mode = check_sentences(X, type(self).__name__)
         if reset:
             self.token_input_ = token_mode
         elif token_mode != self.token_input_:
@@ -302,7 +303,7 @@ class BiLSTMTagger(NeuralEstimatorBase):
                 )
         if reset:
             seen = {t for tags in y for t in tags}
-            self.classes_ = _sorted_labels(
+            self.classes_ = _labels.sorted_labels(
                 seen.union(() if classes is None else list(classes))
             )
         flat = _labels.encode(
@@ -464,59 +465,3 @@ class BiLSTMTagger(NeuralEstimatorBase):
         tags.input_tags.three_d_array = True  # numeric (n, steps, features)
         tags.input_tags.string = True
         return tags
-
-
-def _check_sentences(X, owner):
-    """Validate a list of sentences; return (list, is_token_input).
-
-    ``owner`` is the estimator's class name, for the errors.
-    """
-    if isinstance(X, np.ndarray) and X.dtype != object and X.ndim == 2:
-        raise ValueError(
-            f"{owner} expects a list of sentences (each a list of tokens "
-            f"or a (t_i, n_features) array). Received a 2-D array of shape {X.shape}."
-        )
-    if isinstance(X, (str, bytes)) or not hasattr(X, "__len__"):
-        raise TypeError(
-            f"{owner} expects a list of sentences. Received: X of type "
-            f"{type(X).__name__}."
-        )
-    sentences = list(X)
-    if not sentences:
-        raise ValueError(
-            "X must hold at least one sentence. Received: X=[] (0 sentences)"
-        )
-    if isinstance(sentences[0], str):
-        raise TypeError(
-            f"{owner} expects a list of sentences, each a list of tokens "
-            "(for one sentence: [tokens]). Received a list of str: "
-            f"X[0]={sentences[0]!r}."
-        )
-    first = sentences[0]
-    token_mode = len(first) > 0 and isinstance(first[0], str)
-    for i, s in enumerate(sentences):
-        if len(s) == 0:
-            raise ValueError(
-                f"Every sentence must have at least one token. Received: X[{i}] "
-                "with 0 tokens"
-            )
-        if token_mode:
-            if isinstance(s, str) or not all(isinstance(t, str) for t in s):
-                raise TypeError(
-                    f"Sentence {i} of X mixes tokens that are not strings with "
-                    "strings; every token must be a str (or give every "
-                    "sentence as a numeric array)."
-                )
-    return sentences, token_mode
-
-
-def _sorted_labels(labels):
-    try:
-        ordered = sorted(labels)
-    except TypeError:  # mixed types: a stable order all the same
-        ordered = sorted(labels, key=lambda t: (type(t).__name__, str(t)))
-    out = np.empty(len(ordered), dtype=object)
-    out[:] = ordered
-    if all(isinstance(t, str) for t in ordered):
-        return out.astype(str)
-    return out

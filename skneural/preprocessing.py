@@ -205,3 +205,47 @@ def encode_tokens(sentences, vocabulary, char_vocabulary, *, word, max_chars):
     if chars is None:
         return word_ids, mask
     return word_ids, chars, mask
+
+
+def check_sentences(X, owner):
+    """Validate a list of sentences (the tagger's X); return (list, is_token_input).
+
+    ``owner`` is the estimator's class name, for the errors.
+    """
+    if isinstance(X, np.ndarray) and X.dtype != object and X.ndim == 2:
+        raise ValueError(
+            f"{owner} expects a list of sentences (each a list of tokens "
+            f"or a (t_i, n_features) array). Received a 2-D array of shape {X.shape}."
+        )
+    if isinstance(X, (str, bytes)) or not hasattr(X, "__len__"):
+        raise TypeError(
+            f"{owner} expects a list of sentences. Received: X of type "
+            f"{type(X).__name__}."
+        )
+    sentences = list(X)
+    if not sentences:
+        raise ValueError(
+            "X must hold at least one sentence. Received: X=[] (0 sentences)"
+        )
+    if isinstance(sentences[0], str):
+        raise TypeError(
+            f"{owner} expects a list of sentences, each a list of tokens "
+            "(for one sentence: [tokens]). Received a list of str: "
+            f"X[0]={sentences[0]!r}."
+        )
+    first = sentences[0]
+    token_mode = len(first) > 0 and isinstance(first[0], str)
+    for i, s in enumerate(sentences):
+        if len(s) == 0:
+            raise ValueError(
+                f"Every sentence must have at least one token. Received: X[{i}] "
+                "with 0 tokens"
+            )
+        if token_mode:
+            if isinstance(s, str) or not all(isinstance(t, str) for t in s):
+                raise TypeError(
+                    f"Sentence {i} of X mixes tokens that are not strings with "
+                    "strings; every token must be a str (or give every "
+                    "sentence as a numeric array)."
+                )
+    return sentences, token_mode
