@@ -305,32 +305,6 @@ class AutoencoderAnomalyDetector(OutlierMixin, _AutoencoderBase):
         self.verbose = verbose
         self.warm_start = warm_start
 
-    def fit(self, X, y=None, sample_weight=None, validation_data=None):
-        """Train the autoencoder on ``X`` and set the outlier threshold.
-
-        Parameters
-        ----------
-        X : array-like of shape (n_samples, n_features)
-            Training rows (mostly normal ones).
-        y : None
-            Ignored.
-        sample_weight : array-like of shape (n_samples,), default=None
-            Per-row weights in the reconstruction loss.
-        validation_data : array-like or tuple, default=None
-            ``X_val``, or ``(X_val, None, sample_weight_val)``: held-out
-            rows of your own, scored after every epoch. Early stopping then
-            watches them instead of a split of ``X`` (``validation_fraction``
-            is ignored and every row of ``X`` trains); with
-            ``early_stopping=False`` their loss is only recorded. See
-            :ref:`validation-data`.
-
-        Returns
-        -------
-        self : object
-            The fitted estimator.
-        """
-        return self._fit(X, None, sample_weight, validation_data=validation_data)
-
     def _fit_finished(self, X):
         """The score scales and the threshold, from the training rows."""
         residuals, codes = self._residuals_and_codes(X)

@@ -90,6 +90,9 @@ class _AutoencoderBase(NeuralEstimatorBase):
     def fit(self, X, y=None, sample_weight=None, validation_data=None):
         """Train the autoencoder to reconstruct ``X``.
 
+        The anomaly detector then sets its scores' scales and its threshold
+        from the training rows.
+
         Parameters
         ----------
         X : array-like of shape (n_samples, n_features)
@@ -158,12 +161,7 @@ class _AutoencoderBase(NeuralEstimatorBase):
                     "compress the input. Received: "
                     f"n_components={self.n_components}"
                 )
-            self._fit_scaling(X, axis=0)
-            if self.scale == "global":
-                # the root mean variance: the total variance shared out
-                self.scale_ = np.full_like(
-                    self.scale_, np.sqrt(np.mean(self.scale_**2))
-                )
+            self._fit_scaling(X, axis=0, pooled=self.scale == "global")
         return X
 
     def _prepare_y(self, y, X, *, reset, classes=None):
@@ -202,7 +200,7 @@ class _AutoencoderBase(NeuralEstimatorBase):
         # (a memory-mapped X is read, not copied)
         d = X.shape[1]
         scatter = np.zeros((d, d))
-        for chunk in row_chunks(np.broadcast_to(rows[:, None], (len(rows), d))):
+        for chunk in row_chunks(len(rows), d):
             part = take(X, rows[chunk])
             Z = (np.asarray(part, dtype=np.float64) - self.mean_) / self.scale_
             scatter += Z.T @ Z

@@ -320,7 +320,7 @@ class NeuralEstimatorBase(TrainingLoop, BaseEstimator):
                     f"'tanh', 'gelu' or 'sigmoid'. Received: activation={activation!r}"
                 ) from None
 
-    def _fit_scaling(self, values, axis=0):
+    def _fit_scaling(self, values, axis=0, *, pooled=False):
         """Learn the input standardisation: ``mean_`` and ``scale_``.
 
         The one home of the input statistics. Every estimator standardises
@@ -328,7 +328,8 @@ class NeuralEstimatorBase(TrainingLoop, BaseEstimator):
         statistics computed here from the prepared training values, reduced
         over ``axis``. In float64: the variance of large values does not fit
         float32. A constant feature gets scale 1 (it is centred, not
-        divided by 0).
+        divided by 0). ``pooled=True``: one scale for every feature, the
+        root of their mean variance (each feature still gets its own mean).
         """
         from .architectures._common import scale_from_variance
 
@@ -337,7 +338,7 @@ class NeuralEstimatorBase(TrainingLoop, BaseEstimator):
         # and a memory-mapped X would be read into memory whole.
         axis = (axis,) if isinstance(axis, Integral) else tuple(axis)
         count, mean, m2 = 0, None, None
-        for rows in row_chunks(values):
+        for rows in row_chunks(values.shape[0], int(np.prod(values.shape[1:]))):
             block = np.asarray(values[rows], dtype=np.float64)
             n = int(np.prod([block.shape[a] for a in axis]))  # values per statistic
             block_mean = block.mean(axis=axis, keepdims=True)
@@ -350,8 +351,11 @@ class NeuralEstimatorBase(TrainingLoop, BaseEstimator):
             mean = mean + delta * (n / total)
             m2 = m2 + block_m2 + delta**2 * (count * n / total)
             count = total
+        variance = np.squeeze(m2, axis=axis) / count
+        if pooled:
+            variance = np.full_like(variance, variance.mean())
         self.mean_ = np.squeeze(mean, axis=axis)
-        self.scale_ = scale_from_variance(np.squeeze(m2, axis=axis) / count)
+        self.scale_ = scale_from_variance(variance)
 
     def _make_optimizer(self, keras):
         if isinstance(self.optimizer, str):

@@ -100,11 +100,10 @@ class LazyRows:
 STAT_CHUNK_VALUES = 2**20
 
 
-def row_chunks(X):
-    """Slices of consecutive rows of ``X``, about ``STAT_CHUNK_VALUES`` each."""
-    n = X.shape[0]
-    per_row = max(1, int(np.prod(X.shape[1:])))
-    step = max(1, STAT_CHUNK_VALUES // per_row)
+def row_chunks(n, values_per_row):
+    """Slices of ``n`` rows of ``values_per_row`` values each, in chunks of
+    about ``STAT_CHUNK_VALUES`` values."""
+    step = max(1, STAT_CHUNK_VALUES // max(1, values_per_row))
     return [slice(i, min(i + step, n)) for i in range(0, n, step)]
 
 

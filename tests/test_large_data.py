@@ -95,6 +95,12 @@ def test_chunked_statistics_equal_numpy_moments(memmap_file, monkeypatch):
     est._fit_scaling(X, axis=0)
     np.testing.assert_allclose(est.mean_, X.mean(axis=0, dtype=np.float64), rtol=1e-10)
     np.testing.assert_allclose(est.scale_, X.std(axis=0, dtype=np.float64), rtol=1e-10)
+    # pooled: one scale from the features' raw variances (a constant
+    # feature adds variance 0, not the scale 1 it gets on its own)
+    constant = np.column_stack([np.asarray(X[:, :3]), np.ones(N)])
+    est._fit_scaling(constant, axis=0, pooled=True)
+    pooled = np.sqrt(np.var(constant, axis=0).mean())
+    np.testing.assert_allclose(est.scale_, np.full(4, pooled), rtol=1e-10)
     images = X[:600].reshape(600, 14, 14, 1)
     est._fit_scaling(images, axis=(0, 1, 2))
     assert est.mean_.shape == (1,)

@@ -72,15 +72,7 @@ def build_autoencoder(
             )
     standardized = x
     x = dense_stack(keras, x, hidden_layer_sizes, activation, dropout, "encoder", seeds)
-    code = _last(keras, seeds, n_components, "code", linear_path)(x)
-    if linear_path:
-        linear = keras.layers.Dense(
-            n_components,
-            use_bias=False,
-            kernel_initializer=seeds.glorot(keras),
-            name="linear_code",
-        )
-        code = keras.layers.Add(name="code_sum")([linear(standardized), code])
+    code = _last_layer(keras, seeds, n_components, "code", x, standardized, linear_path)
     encoder = keras.Model(inputs, code, name="encoder")
 
     code_in = keras.Input(shape=(n_components,), name="code_in")
@@ -93,27 +85,29 @@ def build_autoencoder(
         "decoder",
         seeds,
     )
-    outputs = _last(keras, seeds, n_features, "reconstruction", linear_path)(y)
-    if linear_path:
-        linear = keras.layers.Dense(
-            n_features,
-            use_bias=False,
-            kernel_initializer=seeds.glorot(keras),
-            name="linear_reconstruction",
-        )
-        outputs = keras.layers.Add(name="reconstruction_sum")(
-            [linear(code_in), outputs]
-        )
+    outputs = _last_layer(
+        keras, seeds, n_features, "reconstruction", y, code_in, linear_path
+    )
     decoder = keras.Model(code_in, outputs, name="decoder")
 
     return keras.Model(inputs, decoder(encoder(inputs)), name="autoencoder")
 
 
-def _last(keras, seeds, units, name, zero):
-    """The last (linear) layer of a half; starting at zero beside a linear path.
+def _last_layer(keras, seeds, units, name, x, linear_input, linear_path):
+    """A half's last (linear) layer on ``x``; with ``linear_path``, started at
+    zero and summed with a linear map of ``linear_input`` (named
+    ``linear_<name>``, set to the PCA basis by the estimator).
 
-    (Zeros draw no seed: nothing here draws from Keras's default source.)
+    Every initialiser is seeded or constant: nothing here draws from Keras's
+    default seed source.
     """
-    if not zero:
-        return seeds.dense(keras, units, name)
-    return keras.layers.Dense(units, kernel_initializer="zeros", name=name)
+    if not linear_path:
+        return seeds.dense(keras, units, name)(x)
+    nonlinear = keras.layers.Dense(units, kernel_initializer="zeros", name=name)(x)
+    linear = keras.layers.Dense(
+        units,
+        use_bias=False,
+        kernel_initializer=seeds.glorot(keras),
+        name=f"linear_{name}",
+    )(linear_input)
+    return keras.layers.Add(name=f"{name}_sum")([linear, nonlinear])
