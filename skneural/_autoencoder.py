@@ -14,6 +14,7 @@ from sklearn.base import (
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted
 
+from . import _streaming
 from ._autoencoder_base import (
     _SHARED_DOC_ATTRS,
     _SHARED_DOC_PARAMS,
@@ -21,6 +22,7 @@ from ._autoencoder_base import (
     _TRAINING_PARAMS,
     _AutoencoderBase,
 )
+from ._batching import PREDICT_CHUNK
 
 
 class AutoencoderTransformer(
@@ -117,6 +119,7 @@ class AutoencoderTransformer(
     def _n_features_out(self):
         return self.n_components
 
+    @_streaming.streams
     def transform(self, X):
         """Encode rows into the learned code.
 
@@ -306,18 +309,36 @@ class AutoencoderAnomalyDetector(OutlierMixin, _AutoencoderBase):
         self.warm_start = warm_start
 
     def _fit_finished(self, X):
-        """The score scales and the threshold, from the training rows."""
-        residuals, codes = self._residuals_and_codes(X)
-        self.residual_scale_ = _spread(residuals)
-        self.code_mean_ = codes.mean(axis=0)
-        self.code_scale_ = _spread(codes - self.code_mean_)
-        scores = self._scores(residuals, codes)
+        """The score scales and the threshold, from the training rows.
+
+        Block by block (a memory-mapped ``X`` or a dataset is never held
+        whole): the scales from sums over the blocks, then the scores.
+        """
+        n, squares, code_sum, code_squares = 0, 0.0, 0.0, 0.0
+        first_pass = []
+        for block in _streaming.blocks(X, PREDICT_CHUNK):
+            residuals, codes = self._residuals_and_codes(block)
+            first_pass.append((residuals, codes))
+            n += len(residuals)
+            squares = squares + (residuals**2).sum(axis=0)
+            code_sum = code_sum + codes.sum(axis=0)
+            code_squares = code_squares + (codes**2).sum(axis=0)
+        self.residual_scale_ = _root(squares / n)
+        self.code_mean_ = code_sum / n
+        self.code_scale_ = _root(np.maximum(code_squares / n - self.code_mean_**2, 0))
+        if len(first_pass) > 1:  # forward again rather than hold every block
+            first_pass = (
+                self._residuals_and_codes(block)
+                for block in _streaming.blocks(X, PREDICT_CHUNK)
+            )
+        scores = np.concatenate([self._scores(r, c) for r, c in first_pass])
         if self.contamination == "auto":
             q1, q3 = np.percentile(-scores, [25, 75])
             self.offset_ = -(q3 + 1.5 * (q3 - q1))
         else:
             self.offset_ = float(np.percentile(scores, 100.0 * self.contamination))
 
+    @_streaming.streams
     def score_samples(self, X):
         """Minus each row's anomaly score (see ``score_type``).
 
@@ -376,7 +397,7 @@ class AutoencoderAnomalyDetector(OutlierMixin, _AutoencoderBase):
         return np.where(self.decision_function(X) < 0, -1, 1)
 
 
-def _spread(values):
-    """Per-column root mean square, with 1 where a column is constant."""
-    rms = np.sqrt(np.mean(values**2, axis=0))
+def _root(mean_squares):
+    """Root mean squares, with 1 where a column is constant."""
+    rms = np.sqrt(mean_squares)
     return np.where(rms > 1e-12, rms, 1.0)

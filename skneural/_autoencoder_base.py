@@ -9,7 +9,7 @@ import numpy as np
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import validate_data
 
-from . import _docs
+from . import _docs, _streaming
 from ._base import NeuralEstimatorBase, check_positive_ints
 from ._batching import LazyRows, row_chunks, take
 
@@ -95,14 +95,17 @@ class _AutoencoderBase(NeuralEstimatorBase):
 
         Parameters
         ----------
-        X : array-like of shape (n_samples, n_features)
-            Training rows; a DataFrame keeps its column names.
+        X : array-like of shape (n_samples, n_features) or keras.utils.PyDataset
+            Training rows; a DataFrame keeps its column names. Or a dataset
+            whose batches are rows, read batch by batch (see
+            :ref:`datasets`).
         y : None
             Ignored.
         sample_weight : array-like of shape (n_samples,), default=None
             Per-row weights in the reconstruction loss.
-        validation_data : array-like or tuple, default=None
-            ``X_val``, or ``(X_val, None, sample_weight_val)``: held-out
+        validation_data : array-like, tuple or PyDataset, default=None
+            ``X_val``, ``(X_val, None, sample_weight_val)`` or a dataset of
+            ``X_val`` batches: held-out
             rows of your own, scored after every epoch. Early stopping then
             watches them instead of a split of ``X`` (``validation_fraction``
             is ignored and every row of ``X`` trains); with
@@ -128,8 +131,8 @@ class _AutoencoderBase(NeuralEstimatorBase):
 
         Parameters
         ----------
-        X : array-like of shape (n_samples, n_features)
-            One chunk of training rows.
+        X : array-like of shape (n_samples, n_features) or keras.utils.PyDataset
+            One chunk of training rows, or a dataset of them.
         y : None
             Ignored.
         sample_weight : array-like of shape (n_samples,), default=None
@@ -150,7 +153,11 @@ class _AutoencoderBase(NeuralEstimatorBase):
 
     def _prepare_X(self, X, *, reset):
         X = validate_data(
-            self, X, reset=reset, dtype=np.float32, ensure_min_samples=2 if reset else 1
+            self,
+            X,
+            reset=reset,
+            dtype=np.float32,
+            ensure_min_samples=self._min_samples(reset),
         )
         if reset:
             n_features = X.shape[1]
@@ -194,6 +201,7 @@ class _AutoencoderBase(NeuralEstimatorBase):
         """Start the linear maps at the PCA basis of the scaled rows."""
         if not self.pca_init:
             return
+        X = _streaming.head(X, PCA_INIT_ROWS)  # a dataset's first batches
         n = X.shape[0]
         rows = np.unique(np.linspace(0, n - 1, min(n, PCA_INIT_ROWS)).astype(np.intp))
         # the scatter matrix of the scaled rows, a chunk of rows at a time

@@ -23,8 +23,15 @@ from sklearn.base import BaseEstimator
 from sklearn.utils._param_validation import HasMethods, Interval, StrOptions
 from sklearn.utils.validation import _check_sample_weight, check_random_state
 
-from . import _backend, _shells
-from ._batching import PREDICT_CHUNK, distinct_rows, n_rows, row_chunks, take
+from . import _backend, _shells, _streaming
+from ._batching import (
+    PREDICT_CHUNK,
+    distinct_rows,
+    merge_moments,
+    n_rows,
+    row_chunks,
+    take,
+)
 from ._docs import API_PAGE
 from ._training import TrainingLoop
 
@@ -143,14 +150,31 @@ class NeuralEstimatorBase(TrainingLoop, BaseEstimator):
         reset = not continuing
         keras = _backend.import_keras()
         self._check_params(keras)
-        X_net = self._prepare_X(X, reset=reset)
-        y_net = self._prepare_y(y, X_net, reset=reset, classes=classes)
-        weights = self._sample_weights(sample_weight, y_net, n_rows(X_net))
+        if _streaming.is_dataset(X):
+            # X_net is the stream; the network is laid out on its first batch
+            X_net, first = _streaming.prepare_fit(
+                self,
+                X,
+                y,
+                sample_weight,
+                reset=reset,
+                classes=classes,
+                split=validation_data is None and not partial,
+            )
+            y_net = weights = None
+        else:
+            X_net = self._prepare_X(X, reset=reset)
+            y_net = self._prepare_y(y, X_net, reset=reset, classes=classes)
+            weights = self._sample_weights(sample_weight, y_net, n_rows(X_net))
+            first = (X_net, y_net, weights)
         validation = (
             None
             if validation_data is None
             else self._prepare_validation(validation_data)
         )
+        if isinstance(validation, _streaming.BatchStream):
+            # weighted as the training data (as a split of it would be)
+            validation.all_y = getattr(X_net, "all_y", None)
 
         # Every random draw of the fit comes from this seed, passed
         # explicitly: the network's initialisers and dropout (the builders
@@ -159,7 +183,7 @@ class NeuralEstimatorBase(TrainingLoop, BaseEstimator):
         # change a fit, nor a fit the user's random streams.
         seed = self._fit_seed(continuing)
         if not continuing:
-            self.model_ = self._build_network(X_net, y_net, seed)
+            self.model_ = self._build_network(*first[:2], seed)
             self._initialize_network(self.model_, X_net)
             self.history_ = {}
             self.n_iter_ = 0
@@ -180,7 +204,7 @@ class NeuralEstimatorBase(TrainingLoop, BaseEstimator):
             )
         else:
             history, stopper = self._train_shell(
-                keras, X_net, y_net, weights, seed, partial, validation
+                keras, X_net, y_net, weights, seed, partial, validation, first
             )
         self._record_history(history, stopper)
         self._fit_finished(X_net)
@@ -192,56 +216,7 @@ class NeuralEstimatorBase(TrainingLoop, BaseEstimator):
             metrics=self._metrics(),
         )
 
-    def _prepare_validation(self, validation_data):
-        """Prepared ``(X, y, weights)`` of ``fit``'s ``validation_data``.
-
-        Read as the training data is read (``reset=False``: with the
-        statistics, classes and vocabularies learned from ``X``), before
-        any training, with errors that say they are about
-        ``validation_data``.
-        """
-        name = type(self).__name__
-        if self._unsupervised:
-            parts = validation_data
-            if not isinstance(parts, tuple):
-                parts = (validation_data,)
-            if not 1 <= len(parts) <= 3:
-                raise ValueError(
-                    f"validation_data of {name} must be X_val or (X_val, None, "
-                    "sample_weight_val). Received: validation_data of length "
-                    f"{len(parts)}"
-                )
-            X_val, y_val, w_val = parts + (None,) * (3 - len(parts))
-            if y_val is not None:
-                raise ValueError(
-                    f"{name} learns from X alone, so validation_data has no "
-                    "targets: pass X_val, or (X_val, None, sample_weight_val). "
-                    f"Received: validation_data with y_val of type "
-                    f"{type(y_val).__name__}"
-                )
-        else:
-            if not isinstance(validation_data, tuple):
-                raise TypeError(
-                    "validation_data must be a tuple (X_val, y_val) or (X_val, "
-                    "y_val, sample_weight_val). Received: validation_data of "
-                    f"type {type(validation_data).__name__}"
-                )
-            if len(validation_data) not in (2, 3):
-                raise ValueError(
-                    "validation_data must hold X_val and y_val, and optionally "
-                    "sample_weight_val. Received: validation_data of length "
-                    f"{len(validation_data)}"
-                )
-            X_val, y_val, w_val = validation_data + (None,) * (3 - len(validation_data))
-        try:
-            X_net = self._prepare_X(X_val, reset=False)
-            y_net = self._prepare_y(y_val, X_net, reset=False)
-            weights = self._sample_weights(w_val, y_net, n_rows(X_net))
-        except (TypeError, ValueError) as error:
-            raise type(error)(f"validation_data: {error}") from error
-        return X_net, y_net, weights
-
-    def _train_shell(self, keras, X, y, weights, seed, partial, validation):
+    def _train_shell(self, keras, X, y, weights, seed, partial, validation, first):
         """Train from ``model_``'s initial state on a shell, then copy back.
 
         A shell is a compiled copy of the network whose traced (JAX:
@@ -250,16 +225,15 @@ class NeuralEstimatorBase(TrainingLoop, BaseEstimator):
         once, not once each. ``model_`` ends with the trained weights and
         optimizer state, as if it had been trained itself.
         """
-        first = slice(0, 1)
         key = _shells.architecture_key(
             self.model_,
-            tuple(take(a, first) for a in (X, y, weights)),
-            self._lengths(X) is not None,
+            tuple(take(a, slice(0, 1)) for a in first),
+            self._lengths(first[0]) is not None,
             [type(self).__module__, type(self).__qualname__, keras.backend.backend()],
         )
         shell = _shells.borrow(key)
         if shell is None:
-            network = self._build_network(X, y, seed)
+            network = self._build_network(*first[:2], seed)
             self._compile(network, keras)
             shell = _shells.Shell(network)
         try:
@@ -320,6 +294,25 @@ class NeuralEstimatorBase(TrainingLoop, BaseEstimator):
                     f"'tanh', 'gelu' or 'sigmoid'. Received: activation={activation!r}"
                 ) from None
 
+    def _running(self, key, value, merge):
+        """``value``, merged by ``merge(before, value)`` with the batches
+        before in a dataset's gathering pass (:func:`_streaming.gather`,
+        which prepares every batch with ``reset=True``), so what
+        ``_prepare_X`` learns under ``key`` is the whole data's. Otherwise
+        ``value`` itself."""
+        state = getattr(self, "_gathering", None)
+        if state is None:
+            return value
+        if key in state:
+            value = merge(state[key], value)
+        state[key] = value
+        return value
+
+    def _min_samples(self, reset):
+        """Samples a prepared ``X`` needs: 2 to fit, 1 to predict (and per
+        batch of a gathering pass, which checks the total)."""
+        return 2 if reset and getattr(self, "_gathering", None) is None else 1
+
     def _fit_scaling(self, values, axis=0, *, pooled=False):
         """Learn the input standardisation: ``mean_`` and ``scale_``.
 
@@ -330,6 +323,8 @@ class NeuralEstimatorBase(TrainingLoop, BaseEstimator):
         float32. A constant feature gets scale 1 (it is centred, not
         divided by 0). ``pooled=True``: one scale for every feature, the
         root of their mean variance (each feature still gets its own mean).
+        In a dataset's gathering pass the moments are merged over the
+        batches (:meth:`_running`).
         """
         from .architectures._common import scale_from_variance
 
@@ -346,11 +341,10 @@ class NeuralEstimatorBase(TrainingLoop, BaseEstimator):
             if mean is None:
                 count, mean, m2 = n, block_mean, block_m2
                 continue
-            delta = block_mean - mean
-            total = count + n
-            mean = mean + delta * (n / total)
-            m2 = m2 + block_m2 + delta**2 * (count * n / total)
-            count = total
+            count, mean, m2 = merge_moments(
+                (count, mean, m2), (n, block_mean, block_m2)
+            )
+        count, mean, m2 = self._running("moments", (count, mean, m2), merge_moments)
         variance = np.squeeze(m2, axis=axis) / count
         if pooled:
             variance = np.full_like(variance, variance.mean())
@@ -388,7 +382,13 @@ class NeuralEstimatorBase(TrainingLoop, BaseEstimator):
             return int(mixed.generate_state(1)[0] % (2**31))
         return int(check_random_state(rs).randint(2**31 - 1))
 
-    def _sample_weights(self, sample_weight, y, n):
+    def _sample_weights(self, sample_weight, y, n, *, all_y=None):
+        """Per-sample weights of prepared targets ``y`` (``None``: all 1).
+
+        ``all_y``: the prepared targets of the whole data when ``y`` is one
+        batch of a dataset (the classifiers' ``class_weight="balanced"``
+        counts the classes in all of it).
+        """
         if sample_weight is None:
             return None
         return _check_sample_weight(

@@ -107,6 +107,17 @@ def row_chunks(n, values_per_row):
     return [slice(i, min(i + step, n)) for i in range(0, n, step)]
 
 
+def merge_moments(a, b):
+    """Count, mean and sum of squared deviations of two parts, merged
+    (Chan, Golub and LeVeque's pairwise update)."""
+    (n_a, mean_a, m2_a), (n_b, mean_b, m2_b) = a, b
+    total = n_a + n_b
+    delta = mean_b - mean_a
+    mean = mean_a + delta * (n_b / total)
+    m2 = m2_a + m2_b + delta**2 * (n_a * n_b / total)
+    return total, mean, m2
+
+
 def take(X, idx):
     """Rows ``idx`` of an array, or of each array in a tuple/list/dict."""
     if X is None:

@@ -6,7 +6,7 @@ from sklearn.utils._param_validation import StrOptions
 from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_is_fitted, column_or_1d
 
-from . import _labels
+from . import _labels, _streaming
 from ._base import NeuralEstimatorBase
 from ._batching import n_rows
 
@@ -20,21 +20,24 @@ class NeuralClassifierBase(ClassifierMixin, NeuralEstimatorBase):
     }
     _stratified_validation = True
 
-    def fit(self, X, y, sample_weight=None, validation_data=None):
+    def fit(self, X, y=None, sample_weight=None, validation_data=None):
         """Train the network on ``X`` and class labels ``y``.
 
         Parameters
         ----------
-        X : array-like
-            Training inputs (see the class docstring for accepted shapes).
-        y : array-like of shape (n_samples,)
+        X : array-like or keras.utils.PyDataset
+            Training inputs (see the class docstring for accepted shapes),
+            or a dataset of ``(X_batch, y_batch)`` batches, read batch by
+            batch (then ``y`` is None; see :ref:`datasets`).
+        y : array-like of shape (n_samples,), default=None
             Class labels (int, str, bool, ...).
         sample_weight : array-like of shape (n_samples,), default=None
             Per-sample weights in the loss; multiplied with ``class_weight``.
-        validation_data : tuple, default=None
-            ``(X_val, y_val)`` or ``(X_val, y_val, sample_weight_val)``:
-            held-out data of your own, scored after every epoch. Early
-            stopping then watches it instead of a split of ``X``
+        validation_data : tuple or keras.utils.PyDataset, default=None
+            ``(X_val, y_val)`` or ``(X_val, y_val, sample_weight_val)``, or
+            a dataset of such batches: held-out data of your own, scored
+            after every epoch. Early stopping then watches it instead of a
+            split of ``X``
             (``validation_fraction`` is ignored and every row of ``X``
             trains); with ``early_stopping=False`` its loss is only
             recorded. See :ref:`validation-data`.
@@ -46,14 +49,15 @@ class NeuralClassifierBase(ClassifierMixin, NeuralEstimatorBase):
         """
         return self._fit(X, y, sample_weight, validation_data=validation_data)
 
-    def partial_fit(self, X, y, classes=None, sample_weight=None):
+    def partial_fit(self, X, y=None, classes=None, sample_weight=None):
         """Train one epoch on ``X, y`` (no early stopping).
 
         Parameters
         ----------
-        X : array-like
-            Training inputs.
-        y : array-like of shape (n_samples,)
+        X : array-like or keras.utils.PyDataset
+            Training inputs, or a dataset of ``(X_batch, y_batch)`` batches
+            (then ``y`` is None).
+        y : array-like of shape (n_samples,), default=None
             Class labels.
         classes : array-like, default=None
             All classes that can appear; required on the first call.
@@ -72,6 +76,7 @@ class NeuralClassifierBase(ClassifierMixin, NeuralEstimatorBase):
             )
         return self._fit(X, y, sample_weight, partial=True, classes=classes)
 
+    @_streaming.streams
     def predict_proba(self, X):
         """Class probabilities; columns follow ``classes_``, rows sum to 1.
 
@@ -144,11 +149,13 @@ class NeuralClassifierBase(ClassifierMixin, NeuralEstimatorBase):
     def _encode_labels(self, y):
         return _labels.encode(self.classes_, y)
 
-    def _sample_weights(self, sample_weight, y, n):
+    def _sample_weights(self, sample_weight, y, n, *, all_y=None):
         weights = super()._sample_weights(sample_weight, y, n)
         if self.class_weight is None:
             return weights
-        cw = _labels.class_weights(self.class_weight, self.classes_, y)
+        cw = _labels.class_weights(
+            self.class_weight, self.classes_, y if all_y is None else all_y
+        )
         cw = cw[y].astype(np.float32)
         return cw if weights is None else weights * cw
 

@@ -156,7 +156,10 @@ class CNNClassifier(NeuralClassifierBase):
         ndim = X.ndim if hasattr(X, "ndim") else np.asarray(X).ndim
         if ndim in (3, 4):
             images = check_array(
-                X, allow_nd=True, dtype=np.float32, ensure_min_samples=2 if reset else 1
+                X,
+                allow_nd=True,
+                dtype=np.float32,
+                ensure_min_samples=self._min_samples(reset),
             )
             shape = images.shape[1:] + ((1,) if ndim == 3 else ())
             flat = validate_data(
@@ -182,7 +185,7 @@ class CNNClassifier(NeuralClassifierBase):
             X,
             reset=reset,
             dtype=np.float32,
-            ensure_min_samples=2 if reset else 1,
+            ensure_min_samples=self._min_samples(reset),
         )
         if reset:
             self._set_input_shape(None, flat.shape[1], from_images=False)

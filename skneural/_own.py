@@ -121,7 +121,7 @@ class _OwnNetwork:
             reset=reset,
             dtype=np.float32,
             allow_nd=True,
-            ensure_min_samples=2 if reset else 1,
+            ensure_min_samples=self._min_samples(reset),
         )
         if reset:
             self.input_shape_ = tuple(X.shape[1:])

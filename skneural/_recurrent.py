@@ -179,7 +179,7 @@ class LSTMSequenceClassifier(NeuralClassifierBase):
         seqs = as_sequence_list(X, data_format=self.data_format)
         n_features = seqs[0].shape[1]
         if reset:
-            if len(seqs) < 2:
+            if len(seqs) < self._min_samples(reset):
                 raise ValueError(
                     f"Found X with {len(seqs)} sequence(s) (n_samples = 1), "
                     "while a minimum of 2 is required."
@@ -187,6 +187,10 @@ class LSTMSequenceClassifier(NeuralClassifierBase):
             self.n_features_in_ = n_features
             # per feature, over the real steps only (no padding)
             self._fit_scaling(np.concatenate(seqs, axis=0), axis=0)
+            # (over every batch of a dataset)
+            self._max_length = self._running(
+                "max_length", max(len(s) for s in seqs), max
+            )
         elif n_features != self.n_features_in_:
             raise ValueError(
                 f"X has {n_features} features per timestep, but "
@@ -211,9 +215,7 @@ class LSTMSequenceClassifier(NeuralClassifierBase):
             variance=self.scale_**2,
             # the recurrent layers see frames, so memories span frames
             max_timesteps=(
-                -(-int(X[1].sum(axis=1).max()) // self.frame_length)
-                if self.chrono_init
-                else None
+                -(-self._max_length // self.frame_length) if self.chrono_init else None
             ),
             frame_length=self.frame_length,
             seed=seed,

@@ -4,7 +4,7 @@ import numpy as np
 from sklearn.base import RegressorMixin
 from sklearn.utils.validation import check_array, check_is_fitted
 
-from . import _docs
+from . import _docs, _streaming
 from ._base import NeuralEstimatorBase
 from ._batching import n_rows
 from ._own import _OWN_ATTRIBUTES, _OWN_PARAMS, _ROUTING, _OwnNetwork
@@ -111,21 +111,25 @@ class NeuralRegressor(_OwnNetwork, RegressorMixin, NeuralEstimatorBase):
         self.warm_start = warm_start
         self._store_routed(model_params)
 
-    def fit(self, X, y, sample_weight=None, validation_data=None):
+    def fit(self, X, y=None, sample_weight=None, validation_data=None):
         """Train the network on ``X`` and targets ``y``.
 
         Parameters
         ----------
-        X : array-like of shape (n_samples, ...)
-            Training inputs (2-D for the default network).
-        y : array-like of shape (n_samples,) or (n_samples, n_outputs)
+        X : array-like of shape (n_samples, ...) or keras.utils.PyDataset
+            Training inputs (2-D for the default network), or a dataset of
+            ``(X_batch, y_batch)`` batches, read batch by batch (then ``y``
+            is None; see :ref:`datasets`).
+        y : array-like of shape (n_samples,) or (n_samples, n_outputs), \
+default=None
             Targets.
         sample_weight : array-like of shape (n_samples,), default=None
             Per-sample weights in the loss.
-        validation_data : tuple, default=None
-            ``(X_val, y_val)`` or ``(X_val, y_val, sample_weight_val)``:
-            held-out data of your own, scored after every epoch. Early
-            stopping then watches it instead of a split of ``X``
+        validation_data : tuple or keras.utils.PyDataset, default=None
+            ``(X_val, y_val)`` or ``(X_val, y_val, sample_weight_val)``, or
+            a dataset of such batches: held-out data of your own, scored
+            after every epoch. Early stopping then watches it instead of a
+            split of ``X``
             (``validation_fraction`` is ignored and every row of ``X``
             trains). See :ref:`validation-data`.
 
@@ -136,7 +140,7 @@ class NeuralRegressor(_OwnNetwork, RegressorMixin, NeuralEstimatorBase):
         """
         return self._fit(X, y, sample_weight, validation_data=validation_data)
 
-    def partial_fit(self, X, y, sample_weight=None):
+    def partial_fit(self, X, y=None, sample_weight=None):
         """Train one epoch on ``X, y`` (no early stopping).
 
         The target standardisation is learned from the first call's ``y``
@@ -144,9 +148,11 @@ class NeuralRegressor(_OwnNetwork, RegressorMixin, NeuralEstimatorBase):
 
         Parameters
         ----------
-        X : array-like of shape (n_samples, ...)
-            Training inputs.
-        y : array-like of shape (n_samples,) or (n_samples, n_outputs)
+        X : array-like of shape (n_samples, ...) or keras.utils.PyDataset
+            Training inputs, or a dataset of ``(X_batch, y_batch)`` batches
+            (then ``y`` is None).
+        y : array-like of shape (n_samples,) or (n_samples, n_outputs), \
+default=None
             Targets.
         sample_weight : array-like of shape (n_samples,), default=None
             Per-sample weights.
@@ -158,6 +164,7 @@ class NeuralRegressor(_OwnNetwork, RegressorMixin, NeuralEstimatorBase):
         """
         return self._fit(X, y, sample_weight, partial=True)
 
+    @_streaming.streams
     def predict(self, X):
         """Predicted targets.
 

@@ -1,12 +1,14 @@
 """BiLSTMTagger: one tag per token (named entities, parts of speech, ...)."""
 
+import operator
+from collections import Counter
 from numbers import Integral
 
 import numpy as np
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted
 
-from . import _docs, _labels
+from . import _docs, _labels, _streaming
 from ._base import NeuralEstimatorBase, check_positive_ints
 from .preprocessing import (
     as_sequence_list,
@@ -171,20 +173,23 @@ class BiLSTMTagger(NeuralEstimatorBase):
 
     # ---------------------------------------------------------------- data
 
-    def fit(self, X, y, sample_weight=None, validation_data=None):
+    def fit(self, X, y=None, sample_weight=None, validation_data=None):
         """Learn to tag: ``X`` sentences, ``y`` their tag sequences.
 
         Parameters
         ----------
-        X : list of sequences
-            Each a list of tokens (str) or a ``(t_i, n_features)`` array.
-        y : list of sequences
+        X : list of sequences or keras.utils.PyDataset
+            Each a list of tokens (str) or a ``(t_i, n_features)`` array; or
+            a dataset of ``(sentences, tag_lists)`` batches, read batch by
+            batch (then ``y`` is None; see :ref:`datasets`).
+        y : list of sequences, default=None
             Tags (any hashable labels), one per token.
         sample_weight : array-like of shape (n_sentences,), default=None
             Per-sentence weights.
-        validation_data : tuple, default=None
+        validation_data : tuple or keras.utils.PyDataset, default=None
             ``(X_val, y_val)`` (sentences and their tags) or ``(X_val,
-            y_val, sample_weight_val)``: held-out data of your own, scored
+            y_val, sample_weight_val)``, or a dataset of such batches:
+            held-out data of your own, scored
             after every epoch. Early
             stopping then watches it instead of a split of ``X``
             (``validation_fraction`` is ignored and every row of ``X``
@@ -197,7 +202,7 @@ class BiLSTMTagger(NeuralEstimatorBase):
         """
         return self._fit(X, y, sample_weight, validation_data=validation_data)
 
-    def partial_fit(self, X, y, classes=None, sample_weight=None):
+    def partial_fit(self, X, y=None, classes=None, sample_weight=None):
         """Train one epoch on ``X, y`` (no early stopping), chunk by chunk.
 
         The first call fixes what the tagger knows: the word and character
@@ -210,9 +215,10 @@ class BiLSTMTagger(NeuralEstimatorBase):
 
         Parameters
         ----------
-        X : list of sequences
-            One chunk of sentences.
-        y : list of sequences
+        X : list of sequences or keras.utils.PyDataset
+            One chunk of sentences, or a dataset of ``(sentences,
+            tag_lists)`` batches (then ``y`` is None).
+        y : list of sequences, default=None
             Their tags.
         classes : array-like, default=None
             Every tag that can appear (first call only; later ignored).
@@ -253,13 +259,14 @@ class BiLSTMTagger(NeuralEstimatorBase):
                 )
             return pad_sequences(seqs)
         if reset:
-            self.vocabulary_ = build_vocabulary(
-                (self._word(t) for s in sentences for t in s), self.min_frequency
-            )
+            # counts merged over the batches of a dataset (_running)
+            words = Counter(self._word(t) for s in sentences for t in s)
+            words = self._running("words", words, operator.add)
+            self.vocabulary_ = build_vocabulary(words, self.min_frequency)
             if self.char_features:
-                self.char_vocabulary_ = build_vocabulary(
-                    (c for s in sentences for t in s for c in t), 1
-                )
+                chars = Counter(c for s in sentences for t in s for c in t)
+                chars = self._running("chars", chars, operator.add)
+                self.char_vocabulary_ = build_vocabulary(chars, 1)
         return encode_tokens(
             sentences,
             self.vocabulary_,
@@ -355,7 +362,7 @@ class BiLSTMTagger(NeuralEstimatorBase):
             return CRFLoss(model.get_layer("crf"))
         return MaskedTagLoss(self.tag_weights_)
 
-    def _sample_weights(self, sample_weight, y, n):
+    def _sample_weights(self, sample_weight, y, n, *, all_y=None):
         weights = super()._sample_weights(sample_weight, y, n)
         if weights is None or self.crf:
             return weights  # the CRF loss is one value per sentence
@@ -380,6 +387,7 @@ class BiLSTMTagger(NeuralEstimatorBase):
         mask = X_net[-1]
         return self._forward(X_net), mask, mask.sum(axis=1).tolist()
 
+    @_streaming.streams
     def predict(self, X):
         """Tag each token.
 
@@ -410,6 +418,7 @@ class BiLSTMTagger(NeuralEstimatorBase):
         classes = self.classes_
         return [classes[best[i, :n]].tolist() for i, n in enumerate(lengths)]
 
+    @_streaming.streams
     def predict_proba(self, X):
         """Per-token tag probabilities (CRF: marginals by forward-backward).
 

@@ -15,8 +15,9 @@ import warnings
 import numpy as np
 from sklearn.exceptions import ConvergenceWarning
 
-from . import _backend
+from . import _backend, _streaming
 from ._batching import PREDICT_CHUNK, accumulate, batch_rows, batches, n_rows, take
+from ._streaming import BatchStream
 
 #: Smallest validation set early stopping is done on; smaller fits (under
 #: 191 rows at the default ``validation_fraction=0.1``) train all epochs.
@@ -32,6 +33,57 @@ class TrainingLoop:
     ``_sequence_input``; writes ``history_``, ``n_iter_``, ``loss_curve_``,
     ``validation_scores_``, ``best_epoch_`` and ``best_validation_score_``.
     """
+
+    def _prepare_validation(self, validation_data):
+        """Prepared ``(X, y, weights)`` of ``fit``'s ``validation_data``.
+
+        Read as the training data is read (``reset=False``: with the
+        statistics, classes and vocabularies learned from ``X``), before
+        any training, with errors that say they are about
+        ``validation_data``.
+        """
+        name = type(self).__name__
+        if _streaming.is_dataset(validation_data):
+            return _streaming.BatchStream(self, validation_data, "validation_data")
+        if self._unsupervised:
+            parts = validation_data
+            if not isinstance(parts, tuple):
+                parts = (validation_data,)
+            if not 1 <= len(parts) <= 3:
+                raise ValueError(
+                    f"validation_data of {name} must be X_val or (X_val, None, "
+                    "sample_weight_val). Received: validation_data of length "
+                    f"{len(parts)}"
+                )
+            X_val, y_val, w_val = parts + (None,) * (3 - len(parts))
+            if y_val is not None:
+                raise ValueError(
+                    f"{name} learns from X alone, so validation_data has no "
+                    "targets: pass X_val, or (X_val, None, sample_weight_val). "
+                    f"Received: validation_data with y_val of type "
+                    f"{type(y_val).__name__}"
+                )
+        else:
+            if not isinstance(validation_data, tuple):
+                raise TypeError(
+                    "validation_data must be a tuple (X_val, y_val) or (X_val, "
+                    "y_val, sample_weight_val). Received: validation_data of "
+                    f"type {type(validation_data).__name__}"
+                )
+            if len(validation_data) not in (2, 3):
+                raise ValueError(
+                    "validation_data must hold X_val and y_val, and optionally "
+                    "sample_weight_val. Received: validation_data of length "
+                    f"{len(validation_data)}"
+                )
+            X_val, y_val, w_val = validation_data + (None,) * (3 - len(validation_data))
+        try:
+            X_net = self._prepare_X(X_val, reset=False)
+            y_net = self._prepare_y(y_val, X_net, reset=False)
+            weights = self._sample_weights(w_val, y_net, n_rows(X_net))
+        except (TypeError, ValueError) as error:
+            raise type(error)(f"validation_data: {error}") from error
+        return X_net, y_net, weights
 
     def _train(self, keras, model, X, y, weights, seed, *, partial, validation=None):
         """The epoch loop: shuffled mini-batches, validation, callbacks.
@@ -51,11 +103,16 @@ class TrainingLoop:
         """
         rng = np.random.RandomState(seed % (2**32))
         epochs = 1 if partial else self.epochs
+        stream = X if isinstance(X, BatchStream) else None
         # The split is kept as row indices into X, never as copies: batches
         # are gathered by index, so a memory-mapped X is read batch by batch.
         train_rows = None  # None: every row of X trains
-        if validation is not None:
+        if isinstance(validation, BatchStream):
+            validation = (validation,)
+        elif validation is not None:
             validation = (*validation, None)
+        elif stream is not None:
+            pass  # a dataset is not split (the base warned)
         elif not partial and self._holds_out_validation(n_rows(X)):
             train_rows, val_rows = self._validation_split(y, n_rows(X), rng)
             validation = (X, y, weights, val_rows)
@@ -67,10 +124,17 @@ class TrainingLoop:
                 min_delta=self.tol,
                 restore_best_weights=True,
             )
-        n = n_rows(X) if train_rows is None else len(train_rows)
-        batch_size = min(200, n) if self.batch_size == "auto" else self.batch_size
-        batch_size = min(batch_size, n)
-        steps = math.ceil(n / batch_size)
+        if stream is not None:
+            # the dataset's own batches; evaluation batches of the user's
+            # validation arrays at most this size
+            first = stream.prepared(0)
+            batch_size, steps = n_rows(first[0]), len(stream)
+        else:
+            n = n_rows(X) if train_rows is None else len(train_rows)
+            batch_size = min(200, n) if self.batch_size == "auto" else self.batch_size
+            batch_size = min(batch_size, n)
+            steps = math.ceil(n / batch_size)
+            first = tuple(take(a, slice(0, batch_size)) for a in (X, y, weights))
 
         history = keras.callbacks.History()
         user = [_copy_callback(cb, i) for i, cb in enumerate(self.callbacks or [])]
@@ -82,12 +146,8 @@ class TrainingLoop:
             epochs=epochs,
             steps=steps,
         )
-        all_lengths = self._lengths(X)
-        lengths = _subset(all_lengths, train_rows)
         trainer = _backend.batch_trainer(
-            model,
-            *(take(a, slice(0, batch_size)) for a in (X, y, weights)),
-            dynamic_length=lengths is not None,
+            model, *first, dynamic_length=self._sequence_input
         )
         model.stop_training = False
         # The weights after the last epoch that ended with a finite loss (at
@@ -102,10 +162,14 @@ class TrainingLoop:
             for epoch in range(epochs):
                 callbacks.on_epoch_begin(epoch)
                 trainer.start_epoch()
-                for step, idx in enumerate(batches(rng, n, batch_size, lengths)):
+                epoch_batches = (
+                    stream.epoch()
+                    if stream is not None
+                    else self._array_batches(rng, X, y, weights, train_rows, batch_size)
+                )
+                for step, batch in enumerate(epoch_batches):
                     callbacks.on_train_batch_begin(step)
-                    idx = idx if train_rows is None else train_rows[idx]
-                    trainer.train(*batch_rows(idx, all_lengths, X, y, weights))
+                    trainer.train(*batch)
                     if start_loss is None:
                         start_loss = trainer.batch_logs()["loss"]
                     # Per-batch logs cost a copy to Python: only for the progbar.
@@ -116,10 +180,18 @@ class TrainingLoop:
                 current = model.get_weights()
                 if _diverging(logs, current, start_loss):
                     model.set_weights(last_good)
-                    self._diverged(model, X, epoch, logs, stop=completed > 0)
+                    self._diverged(
+                        model,
+                        X if stream is None else first[0],
+                        epoch,
+                        logs,
+                        stop=completed > 0,
+                    )
                     break
                 if validation is not None:
-                    val_logs = self._evaluate(trainer, *validation, batch_size)
+                    val_logs = self._evaluate(
+                        trainer, *validation, batch_size=batch_size
+                    )
                     logs.update({f"val_{k}": v for k, v in val_logs.items()})
                 callbacks.on_epoch_end(epoch, logs)
                 last_good, completed = current, completed + 1
@@ -150,6 +222,18 @@ class TrainingLoop:
         if self.verbose and stopper is not None and stopper.best_weights is not None:
             self._report_early_stopping(stopper, completed, epochs)
         return history.history, stopper
+
+    def _array_batches(self, rng, X, y, weights, train_rows, batch_size):
+        """One epoch's shuffled mini-batches of ``train_rows`` of the arrays.
+
+        The shuffle is drawn from ``rng`` when the epoch starts.
+        """
+        all_lengths = self._lengths(X)
+        lengths = _subset(all_lengths, train_rows)
+        n = n_rows(X) if train_rows is None else len(train_rows)
+        for idx in batches(rng, n, batch_size, lengths):
+            idx = idx if train_rows is None else train_rows[idx]
+            yield batch_rows(idx, all_lengths, X, y, weights)
 
     def _report_early_stopping(self, stopper, completed, epochs):
         """Say how early stopping ended the fit (``verbose >= 1``).
@@ -203,12 +287,19 @@ class TrainingLoop:
             stacklevel=4,
         )
 
-    def _evaluate(self, trainer, X, y, weights, rows, batch_size):
+    def _evaluate(self, trainer, X, y=None, weights=None, rows=None, batch_size=None):
         """Loss and metrics on held-out ``rows`` of ``X`` (``None``: all).
 
         In large batches; sequences in batches of ``batch_size`` similar
-        lengths, each padded only to its own longest sequence.
+        lengths, each padded only to its own longest sequence. ``X`` may be
+        a dataset's :class:`~skneural._streaming.BatchStream`: its batches.
         """
+        if isinstance(X, BatchStream):
+            totals, n = {}, 0
+            for x, y_b, w_b in X.epoch(end=False):
+                accumulate(totals, trainer.evaluate(x, y_b, w_b), n_rows(x))
+                n += n_rows(x)
+            return {k: v / n for k, v in totals.items()}
         n = n_rows(X) if rows is None else len(rows)
         all_lengths = self._lengths(X)
         lengths = _subset(all_lengths, rows)

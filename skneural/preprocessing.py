@@ -158,6 +158,8 @@ def build_vocabulary(items, min_frequency=1):
     """Map items seen at least ``min_frequency`` times to ids from 2.
 
     Id 0 is padding and id 1 stands for anything not in the vocabulary.
+    ``items`` is an iterable of items, or a mapping of item to count (a
+    ``collections.Counter``).
 
     Examples
     --------
