@@ -16,8 +16,8 @@ API_PAGE = DOCS_URL + "/generated/{estimator_module}.{estimator_name}.html"
 _TRAINING_PARAMS = """\
     epochs : int, default=200
         Maximum number of passes over the training {rows}.
-    batch_size : int or "auto", default=32
-        {Rows} per mini-batch; "auto" is ``min(200, n_samples)``.
+    batch_size : int or "auto", default={batch_size}
+        {Rows} per mini-batch; "auto" is ``min(200, n_samples)``.{batch_size_note}
     optimizer : str or keras.optimizers.Optimizer, default="adam"
         Optimizer name or instance (an instance is copied for every fit).
     learning_rate : float, default={learning_rate}
@@ -33,8 +33,8 @@ _TRAINING_PARAMS = """\
     validation_fraction : float, default=0.1
         Share of the training {rows} held out for early stopping; ignored
         when ``fit`` is given ``validation_data``.
-    n_iter_no_change : int, default=10
-        Patience of early stopping, in epochs.
+    n_iter_no_change : int, default={n_iter_no_change}
+        Patience of early stopping, in epochs.{n_iter_no_change_note}
     tol : float, default=1e-4
         Minimum decrease of the validation loss that counts as improvement.
     callbacks : list of keras.callbacks.Callback, default=None
@@ -80,6 +80,10 @@ def training_params(
     *,
     learning_rate="None",
     learning_rate_note="",
+    batch_size="32",
+    batch_size_note="",
+    n_iter_no_change="10",
+    n_iter_no_change_note="",
     stratified=False,
     class_weight=None,
     noise=False,
@@ -96,6 +100,10 @@ def training_params(
         Rows=rows[:1].upper() + rows[1:],
         learning_rate=learning_rate,
         learning_rate_note=learning_rate_note,
+        batch_size=batch_size,
+        batch_size_note=batch_size_note,
+        n_iter_no_change=n_iter_no_change,
+        n_iter_no_change_note=n_iter_no_change_note,
         stratified=" (stratified by class)" if stratified else "",
         class_weight=""
         if class_weight is None

@@ -73,6 +73,21 @@ class LSTMSequenceClassifier(NeuralClassifierBase):
         Dropout on the recurrent state. Any value > 0 stops TensorFlow from
         using its fused cuDNN kernel on a GPU (so do non-default
         activations); the defaults keep it.
+    conv_filters : tuple of int or None, default=(64, 128, 64)
+        A fully convolutional branch beside the recurrent one, as in
+        LSTM-FCN (Karim et al., 2017, "LSTM Fully Convolutional Networks for
+        Time Series Classification"): one block per entry (Conv1D with this
+        many filters, batch normalisation, ReLU) over the timesteps, then a
+        global average over the real steps, concatenated with the recurrent
+        output. Convolutions find local shapes anywhere in a long series,
+        which a recurrent layer alone reading hundreds of steps does not.
+        Padded steps are zeroed before each convolution and skipped by the
+        normalisation and the average, so padding never changes a
+        prediction. The paper's widths, ``(128, 256, 128)``, cost about
+        four times as much (GunPoint 0.99 against 0.98 here, at 3.5 times
+        the fit time). None: the recurrent layers alone.
+    conv_kernel_sizes : tuple of int, default=(8, 5, 3)
+        Window of each convolution block, one per ``conv_filters`` entry.
 {_TRAINING_PARAMS}
 
     Attributes
@@ -116,6 +131,8 @@ class LSTMSequenceClassifier(NeuralClassifierBase):
         "recurrent_dropout": [Interval(Real, 0, 1, closed="left")],
         "frame_length": [Interval(Integral, 1, None, closed="left")],
         "chrono_init": ["boolean"],
+        "conv_filters": [tuple, list, None],
+        "conv_kernel_sizes": [tuple, list],
     }
 
     def __init__(
@@ -130,6 +147,8 @@ class LSTMSequenceClassifier(NeuralClassifierBase):
         chrono_init=False,
         dropout=0.1,
         recurrent_dropout=0.0,
+        conv_filters=(64, 128, 64),
+        conv_kernel_sizes=(8, 5, 3),
         epochs=200,
         batch_size=32,
         optimizer="adam",
@@ -153,6 +172,8 @@ class LSTMSequenceClassifier(NeuralClassifierBase):
         self.chrono_init = chrono_init
         self.dropout = dropout
         self.recurrent_dropout = recurrent_dropout
+        self.conv_filters = conv_filters
+        self.conv_kernel_sizes = conv_kernel_sizes
         self.epochs = epochs
         self.batch_size = batch_size
         self.optimizer = optimizer
@@ -171,6 +192,15 @@ class LSTMSequenceClassifier(NeuralClassifierBase):
         super()._check_params(keras)
         check_positive_ints("units", self.units)
         check_positive_ints("dense_units", self.dense_units, allow_empty=True)
+        if self.conv_filters is not None:
+            check_positive_ints("conv_filters", self.conv_filters, allow_empty=True)
+            check_positive_ints("conv_kernel_sizes", self.conv_kernel_sizes)
+            if len(self.conv_kernel_sizes) != len(self.conv_filters):
+                raise ValueError(
+                    "conv_kernel_sizes needs one window per conv_filters entry "
+                    f"({len(self.conv_filters)}). Received: "
+                    f"conv_kernel_sizes={tuple(self.conv_kernel_sizes)}"
+                )
 
     def _prepare_X(self, X, *, reset):
         # column names of a DataFrame (one column per timestep) are checked
@@ -218,6 +248,10 @@ class LSTMSequenceClassifier(NeuralClassifierBase):
                 -(-self._max_length // self.frame_length) if self.chrono_init else None
             ),
             frame_length=self.frame_length,
+            conv_filters=None
+            if self.conv_filters is None
+            else tuple(self.conv_filters),
+            conv_kernel_sizes=tuple(self.conv_kernel_sizes),
             seed=seed,
         )
 

@@ -63,6 +63,42 @@ def test_padding_never_changes_a_prediction(fitted_lstm):
     )
 
 
+def test_the_convolutional_branch_ignores_padding():
+    """LSTM-FCN: padded steps are zeroed before every convolution and left
+    out of the batch statistics and the average, so a sequence gets the same
+    prediction alone and beside sequences ten times longer."""
+    X, y = first_step_task(ragged=True)
+    est = LSTMSequenceClassifier(
+        conv_filters=(8, 8), conv_kernel_sizes=(5, 3), **{**FAST, "epochs": 4}
+    ).fit(X, y)
+    assert est.model_.get_layer("conv_0").kernel.shape == (5, 2, 8)
+    assert est.model_.get_layer("lstm_fcn").output.shape[-1] == 8 + 8
+    rng = np.random.RandomState(7)
+    short = [rng.normal(size=(t, 2)).astype(np.float32) for t in (3, 6, 9)]
+    long_ones = [rng.normal(size=(120, 2)).astype(np.float32) for _ in range(2)]
+    alone = np.vstack([est.predict_proba([s]) for s in short])
+    in_batch = est.predict_proba(short + long_ones)[:3]
+    assert np.allclose(alone, in_batch, atol=1e-6)
+    # None: the recurrent layers alone
+    plain = LSTMSequenceClassifier(conv_filters=None, **{**FAST, "epochs": 4})
+    plain.fit(X, y)
+    with pytest.raises(ValueError):
+        plain.model_.get_layer("conv_0")
+
+
+@pytest.mark.parametrize(
+    "bad, match",
+    [
+        ({"conv_filters": (8, 0)}, "conv_filters must be a tuple of positive ints"),
+        ({"conv_kernel_sizes": (8, 5)}, "one window per conv_filters entry"),
+    ],
+)
+def test_bad_convolution_settings(bad, match):
+    X, y = first_step_task(n=20)
+    with pytest.raises(ValueError, match=match):
+        LSTMSequenceClassifier(**{**FAST, **bad}).fit(X, y)
+
+
 @pytest.mark.parametrize(
     "params",
     [

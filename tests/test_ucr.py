@@ -3,7 +3,9 @@
 What a user gets without tuning: aeon's default train/test split, the
 (n, channels, timesteps) layout read with ``data_format="channels_first"``,
 one fixed seed. Published: GunPoint MLP 0.927, FCN 1.00; ItalyPowerDemand
-FCN 0.961.
+FCN 0.961. The default network is an LSTM-FCN (a convolutional branch
+beside the recurrent one): seed 0 gets GunPoint 0.973 (the LSTM alone
+0.960) and ItalyPowerDemand 0.968 here; see benchmarks/bench_ucr.py.
 """
 
 import pytest
@@ -14,7 +16,7 @@ datasets = pytest.importorskip("aeon.datasets")  # in the test extra
 
 
 @pytest.mark.parametrize(
-    "name, minimum", [("GunPoint", 0.93), ("ItalyPowerDemand", 0.95)]
+    "name, minimum", [("GunPoint", 0.96), ("ItalyPowerDemand", 0.95)]
 )
 def test_default_lstm_on_ucr(name, minimum):
     X_train, y_train = datasets.load_classification(name, split="train")

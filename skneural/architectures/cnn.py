@@ -15,6 +15,7 @@ def build_cnn(
     dense_units=(128,),
     dropout=0.25,
     activation="relu",
+    augment=0.0,
     mean=0.0,
     variance=1.0,
     norm_axis=-1,
@@ -41,6 +42,11 @@ def build_cnn(
         Dropout rate after each block and each dense layer (0 disables).
     activation : str
         Activation of convolutions and dense layers.
+    augment : float
+        Largest random shift of images in training, as a fraction of their
+        height and width (``RandomTranslation``, edges repeated); 0 turns it
+        off. 1-D inputs are never shifted (their positions may be features).
+        Inference sees the inputs as they are.
     mean, variance : array-like
         Input standardisation statistics, learned from the training data.
     norm_axis : int or tuple of int
@@ -64,7 +70,12 @@ def build_cnn(
 
     seeds = Seeds(seed)
     inputs = keras.Input(shape=tuple(input_shape), name="inputs")
-    x = normalization(keras, mean, variance, norm_axis)(inputs)
+    x = inputs
+    if augment > 0 and spatial_rank == 2:
+        x = keras.layers.RandomTranslation(
+            augment, augment, fill_mode="nearest", seed=seeds(), name="augment"
+        )(x)
+    x = normalization(keras, mean, variance, norm_axis)(x)
     size = list(input_shape[:-1])
     for i, n_filters in enumerate(filters):
         x = conv(

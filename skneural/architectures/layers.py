@@ -54,6 +54,13 @@ class FrameSteps(keras.layers.Layer):
     def __init__(self, frame_length, **kwargs):
         super().__init__(**kwargs)
         self.frame_length = int(frame_length)
+        # The step mask is an input of its own: a Keras mask attached to
+        # ``values`` (batch normalisation called with a mask attaches one)
+        # is read through it, and none is attached to the outputs.
+        self.supports_masking = True
+
+    def compute_mask(self, inputs, previous_mask=None):
+        return None
 
     def call(self, values, steps_mask):
         k = self.frame_length
