@@ -31,8 +31,10 @@ from skneural.datasets import make_lookahead_tagging
 
 X, y = load_digits(return_X_y=True)
 X_train, y_train, X_test, y_test = X[:1000], y[:1000], X[1000:], y[1000:]
+# augment=0 but in one short fit: RandomTranslation is slow on JAX's CPU
+# backend (with it the images part took 203 s here, most of the suite's JAX time)
 kw = dict(image_shape=(8, 8), filters=(8,), dense_units=(32,), epochs=10,
-          early_stopping=False, random_state=0)
+          early_stopping=False, augment=0.0, random_state=0)
 out = {}
 """
 
@@ -60,6 +62,8 @@ above_min = val_loss[es.best_epoch_] - min(val_loss)
 out["es"] = [es.n_iter_, es.best_epoch_, above_min, es.tol]
 again = pickle.loads(pickle.dumps(es))
 out["pickle_equal"] = bool(np.array_equal(again.predict_proba(X), es.predict_proba(X)))
+shifted = CNNClassifier(**{**kw, "augment": 0.1, "epochs": 2}).fit(X_train, y_train)
+out["augmented"] = shifted.loss_curve_
 det = AutoencoderAnomalyDetector(epochs=5, random_state=0).fit(X_train)
 out["detector_finite"] = bool(np.isfinite(det.score_samples(X_test)).all())
 
@@ -130,6 +134,8 @@ def _skip_unless_installed(module):
         pytest.skip(f"{module} is not installed")
 
 
+# slow: 33-120 s each here (JAX compiles the conv branch and augmentation)
+@pytest.mark.slow
 @BACKENDS
 def test_image_estimators_train_on_other_backends(backend, module, trainer):
     _skip_unless_installed(module)
@@ -146,8 +152,13 @@ def test_image_estimators_train_on_other_backends(backend, module, trainer):
     assert 0 <= above_min <= tol and n_iter == best + 1 + 2
     assert out["pickle_equal"]
     assert out["detector_finite"] and out["interrupted_finite"]
+    # augmentation trains on this backend too: the loss falls
+    first, second = out["augmented"]
+    assert second < first
 
 
+# slow: 33-120 s each here (JAX compiles the conv branch and augmentation)
+@pytest.mark.slow
 @BACKENDS
 def test_sequence_estimators_train_on_other_backends(backend, module, trainer):
     _skip_unless_installed(module)

@@ -113,6 +113,7 @@ def test_crf_marginals_sum_to_one_and_match_brute_force():
 # ------------------------------------------------------------------ quality
 
 
+@pytest.mark.slow  # 41 s here: two 2-core minutes of the default run
 def test_bidirectional_reads_later_tokens_unidirectional_cannot(later_data):
     (X, Y), (X_test, Y_test) = later_data
     bi = BiLSTMTagger(random_state=0).fit(X, Y)
@@ -122,6 +123,7 @@ def test_bidirectional_reads_later_tokens_unidirectional_cannot(later_data):
     assert uni.score(X_test, Y_test) < 0.8
 
 
+@pytest.mark.slow  # 33 s here
 def test_crf_tagger_learns_the_same_task(later_data):
     (X, Y), (X_test, Y_test) = later_data
     crf = BiLSTMTagger(crf=True, random_state=0).fit(X, Y)

@@ -16,7 +16,12 @@ datasets = pytest.importorskip("aeon.datasets")  # in the test extra
 
 
 @pytest.mark.parametrize(
-    "name, minimum", [("GunPoint", 0.96), ("ItalyPowerDemand", 0.95)]
+    "name, minimum",
+    [
+        ("GunPoint", 0.96),
+        # slow: the default suite keeps one development set (GunPoint)
+        pytest.param("ItalyPowerDemand", 0.95, marks=pytest.mark.slow),
+    ],
 )
 def test_default_lstm_on_ucr(name, minimum):
     X_train, y_train = datasets.load_classification(name, split="train")
