@@ -15,6 +15,7 @@ The one home of dataset input. ``fit`` of a dataset reads it twice over:
 dataset, batch by batch. Backend-free apart from recognising the class.
 """
 
+import contextlib
 import functools
 import sys
 import warnings
@@ -22,6 +23,15 @@ import warnings
 import numpy as np
 
 from ._batching import n_rows, take
+
+
+@contextlib.contextmanager
+def _naming_batch(i, what):
+    """Prefix a TypeError/ValueError raised while reading batch ``i``."""
+    try:
+        yield
+    except (TypeError, ValueError) as error:
+        raise type(error)(f"Batch {i} of {what}: {error}") from error
 
 
 def is_dataset(X):
@@ -75,6 +85,7 @@ class BatchStream:
         #: (a class-balanced weighting counts them, not one batch).
         self.all_y = None
         self._dtype = None
+        self._first = None
         if self.n_batches < 1:
             raise ValueError(
                 f"{what} is a dataset without batches; expected at least one. "
@@ -128,14 +139,18 @@ class BatchStream:
         """Batch ``i`` as the network's ``(x, y, sample_weight)``."""
         X, y, w = self.raw(i)
         est = self.estimator
-        try:
+        with _naming_batch(i, self.what):
             x = est._prepare_X(X, reset=False)
             # rows made on demand (an autoencoder's targets) made now
             y_net = take(est._prepare_y(y, x, reset=False), slice(None))
             w_net = est._sample_weights(w, y_net, n_rows(x), all_y=self.all_y)
-        except (TypeError, ValueError) as error:
-            raise type(error)(f"Batch {i} of {self.what}: {error}") from error
         return x, y_net, w_net
+
+    def first(self):
+        """Batch 0 prepared (it fixes the network's input layout), once."""
+        if self._first is None:
+            self._first = self.prepared(0)
+        return self._first
 
     def epoch(self, *, end=True):
         """Every prepared batch in order; then ``on_epoch_end()`` (``end``)."""
@@ -148,10 +163,9 @@ class BatchStream:
         """The prepared ``X`` of every batch, in order."""
         for i in range(self.n_batches):
             X, _, _ = self.raw(i)
-            try:
-                yield self.estimator._prepare_X(X, reset=False)
-            except (TypeError, ValueError) as error:
-                raise type(error)(f"Batch {i} of {self.what}: {error}") from error
+            with _naming_batch(i, self.what):
+                x = self.estimator._prepare_X(X, reset=False)
+            yield x
 
 
 def prepare_fit(estimator, X, y, sample_weight, *, reset, classes, split):
@@ -165,7 +179,9 @@ def prepare_fit(estimator, X, y, sample_weight, *, reset, classes, split):
     name = type(estimator).__name__
     check_no_arrays_beside(y, sample_weight, name)
     stream = BatchStream(estimator, X)
-    first = gather(estimator, stream, classes=classes) if reset else stream.prepared(0)
+    if reset:
+        gather(estimator, stream, classes=classes)
+    first = stream.first()
     if split and estimator.early_stopping:
         warnings.warn(
             f"{name} cannot hold out a validation split of a dataset, so "
@@ -179,7 +195,7 @@ def prepare_fit(estimator, X, y, sample_weight, *, reset, classes, split):
 
 
 def gather(estimator, stream, *, classes=None):
-    """The gathering pass of a fit on a dataset; returns its first batch.
+    """The gathering pass of a fit on a dataset.
 
     Every batch is prepared with ``reset=True`` while the estimator's
     running state (``_gathering``) is open, so the statistics, counts and
@@ -191,12 +207,6 @@ def gather(estimator, stream, *, classes=None):
     prepared together, as an in-memory ``fit`` prepares them: ``classes_``
     (with ``partial_fit``'s ``classes``), class weights and target scaling
     see the whole data.
-
-    Returns
-    -------
-    first : tuple
-        The prepared ``(x, y, sample_weight)`` of batch 0 (it fixes the
-        network's input layout).
     """
     name = type(estimator).__name__
     targets, lengths, n = [], [], 0
@@ -204,12 +214,10 @@ def gather(estimator, stream, *, classes=None):
     try:
         for i in range(len(stream)):
             X, y, _ = stream.raw(i)
-            try:
+            with _naming_batch(i, stream.what):
                 if i > 0:
                     estimator._prepare_X(X, reset=False)
                 x = estimator._prepare_X(X, reset=True)
-            except (TypeError, ValueError) as error:
-                raise type(error)(f"Batch {i} of {stream.what}: {error}") from error
             n += n_rows(x)
             targets.append(y)
             batch_lengths = estimator._lengths(x)
@@ -232,7 +240,6 @@ def gather(estimator, stream, *, classes=None):
         y_net = estimator._prepare_y(y_all, rows, reset=True, classes=classes)
         if np.ndim(y_net) == 1:  # class indices (not padded tags, not values)
             stream.all_y = y_net
-    return stream.prepared(0)
 
 
 def head(X, max_rows):

@@ -127,7 +127,7 @@ class TrainingLoop:
         if stream is not None:
             # the dataset's own batches; evaluation batches of the user's
             # validation arrays at most this size
-            first = stream.prepared(0)
+            first = stream.first()
             batch_size, steps = n_rows(first[0]), len(stream)
         else:
             n = n_rows(X) if train_rows is None else len(train_rows)
