@@ -332,15 +332,14 @@ class NeuralEstimatorBase(TrainingLoop, BaseEstimator):
         # float64 copy of all the values, twice the size of float32 data,
         # and a memory-mapped X would be read into memory whole.
         axis = (axis,) if isinstance(axis, Integral) else tuple(axis)
-        count, mean, m2 = 0, None, None
+        # nothing merged yet: merging the first block gives that block's
+        # moments exactly (weights 1 and 0)
+        count, mean, m2 = 0, 0.0, 0.0
         for rows in row_chunks(values.shape[0], int(np.prod(values.shape[1:]))):
             block = np.asarray(values[rows], dtype=np.float64)
             n = int(np.prod([block.shape[a] for a in axis]))  # values per statistic
             block_mean = block.mean(axis=axis, keepdims=True)
             block_m2 = ((block - block_mean) ** 2).sum(axis=axis, keepdims=True)
-            if mean is None:
-                count, mean, m2 = n, block_mean, block_m2
-                continue
             count, mean, m2 = merge_moments(
                 (count, mean, m2), (n, block_mean, block_m2)
             )
