@@ -93,6 +93,7 @@ class AutoencoderTransformer(
         random_state=None,
         verbose=0,
         warm_start=False,
+        distribution=None,
     ):
         self.n_components = n_components
         self.hidden_layer_sizes = hidden_layer_sizes
@@ -114,6 +115,7 @@ class AutoencoderTransformer(
         self.random_state = random_state
         self.verbose = verbose
         self.warm_start = warm_start
+        self.distribution = distribution
 
     @property
     def _n_features_out(self):
@@ -284,6 +286,7 @@ class AutoencoderAnomalyDetector(OutlierMixin, _AutoencoderBase):
         random_state=None,
         verbose=0,
         warm_start=False,
+        distribution=None,
     ):
         self.contamination = contamination
         self.score_type = score_type
@@ -307,6 +310,7 @@ class AutoencoderAnomalyDetector(OutlierMixin, _AutoencoderBase):
         self.random_state = random_state
         self.verbose = verbose
         self.warm_start = warm_start
+        self.distribution = distribution
 
     def _fit_finished(self, X):
         """The score scales and the threshold, from the training rows.

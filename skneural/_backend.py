@@ -26,6 +26,7 @@ import os
 import random
 import threading
 
+from . import _devices
 from ._batching import accumulate, n_rows, pack
 
 __all__ = [
@@ -399,7 +400,8 @@ class _JAXBatchTrainer(_StepTrainer):
                 purge_model_variables=True,
             )
             model._jax_state_synced = False
-        batch = iter([pack(x, y, sample_weight)])
+        # split across the devices of a distribution (skneural._devices)
+        batch = iter([_devices.place(pack(x, y, sample_weight))])
         self._logs, self._state = model.train_function(self._state, batch)
         trainable, non_trainable, optimizer, metrics = self._state
         # where Keras looks for the state when asked to sync (fit does this)
@@ -409,6 +411,37 @@ class _JAXBatchTrainer(_StepTrainer):
             "optimizer_variables": optimizer,
             "metrics_variables": metrics,
         }
+
+    def evaluate(self, x, y, sample_weight):
+        """``test_on_batch``, except under a distribution.
+
+        There ``test_on_batch`` splits every batch across the devices, which
+        fails for a batch whose rows do not divide evenly among them (a
+        validation set's last batch). The test step is then called here, as
+        ``test_on_batch`` calls it, with the batch placed as training
+        batches are (:func:`skneural._devices.place`).
+        """
+        model = self.model
+        if not _devices.distributed():
+            return super().evaluate(x, y, sample_weight)
+        model.make_test_function()
+        model.reset_metrics()
+        state = model._get_jax_state(
+            trainable_variables=True,
+            non_trainable_variables=True,
+            metrics_variables=True,
+            purge_model_variables=False,
+        )
+        model._jax_state_synced = False
+        batch = iter([_devices.place(pack(x, y, sample_weight))])
+        logs, (trainable, non_trainable, metrics) = model.test_function(state, batch)
+        model._jax_state = {
+            "trainable_variables": trainable,
+            "non_trainable_variables": non_trainable,
+            "metrics_variables": metrics,
+        }
+        model.jax_state_sync()
+        return {k: float(v) for k, v in logs.items()}
 
     def end_epoch(self):
         self.finish()  # the variables are current at the end of each epoch

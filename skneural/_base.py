@@ -23,7 +23,7 @@ from sklearn.base import BaseEstimator
 from sklearn.utils._param_validation import HasMethods, Interval, StrOptions
 from sklearn.utils.validation import _check_sample_weight, check_random_state
 
-from . import _backend, _shells, _streaming
+from . import _backend, _devices, _shells, _streaming
 from ._batching import (
     PREDICT_CHUNK,
     distinct_rows,
@@ -94,6 +94,11 @@ class NeuralEstimatorBase(TrainingLoop, BaseEstimator):
         "random_state": ["random_state"],
         "verbose": ["verbose"],
         "warm_start": ["boolean"],
+        "distribution": [
+            None,
+            StrOptions({_devices.DATA_PARALLEL}),
+            HasMethods(["scope", "get_data_layout"]),
+        ],
     }
 
     #: Classifiers split their validation data stratified by class.
@@ -150,6 +155,7 @@ class NeuralEstimatorBase(TrainingLoop, BaseEstimator):
         reset = not continuing
         keras = _backend.import_keras()
         self._check_params(keras)
+        distribution, n_devices = _devices.resolve(self.distribution)
         if _streaming.is_dataset(X):
             # X_net is the stream; the network is laid out on its first batch
             X_net, first = _streaming.prepare_fit(
@@ -182,31 +188,44 @@ class NeuralEstimatorBase(TrainingLoop, BaseEstimator):
         # generator is seeded or drawn from, so concurrent threads cannot
         # change a fit, nor a fit the user's random streams.
         seed = self._fit_seed(continuing)
-        if not continuing:
-            self.model_ = self._build_network(*first[:2], seed)
-            self._initialize_network(self.model_, X_net)
-            self.history_ = {}
-            self.n_iter_ = 0
-        if not self.model_.compiled:  # new, or restored from a pickle
-            self._compile(self.model_, keras)
-        if continuing or not self._reuses_shells(self.model_):
-            # model_ holds the optimizer state to continue from (or may not
-            # share a shell): train it.
-            history, stopper = self._train(
-                keras,
-                self.model_,
-                X_net,
-                y_net,
-                weights,
-                seed,
-                partial=partial,
-                validation=validation,
-            )
-        else:
-            history, stopper = self._train_shell(
-                keras, X_net, y_net, weights, seed, partial, validation, first
-            )
+        # Under a distribution the variables are laid out on its devices as
+        # they are made (those of a shell too: its key names the devices).
+        with _devices.scope(distribution):
+            if not continuing:
+                self.model_ = self._build_network(*first[:2], seed)
+                self._initialize_network(self.model_, X_net)
+                self.history_ = {}
+                self.n_iter_ = 0
+            if not self.model_.compiled:  # new, or restored from a pickle
+                self._compile(self.model_, keras)
+            devices = _devices.shell_key(distribution)
+            if continuing or devices is False or not self._reuses_shells(self.model_):
+                # model_ holds the optimizer state to continue from (or may
+                # not share a shell): train it.
+                history, stopper = self._train(
+                    keras,
+                    self.model_,
+                    X_net,
+                    y_net,
+                    weights,
+                    seed,
+                    partial=partial,
+                    validation=validation,
+                )
+            else:
+                history, stopper = self._train_shell(
+                    keras,
+                    X_net,
+                    y_net,
+                    weights,
+                    seed,
+                    partial,
+                    validation,
+                    first,
+                    devices,
+                )
         self._record_history(history, stopper)
+        self.n_devices_ = n_devices
         self._fit_finished(X_net)
 
     def _compile(self, model, keras):
@@ -216,7 +235,9 @@ class NeuralEstimatorBase(TrainingLoop, BaseEstimator):
             metrics=self._metrics(),
         )
 
-    def _train_shell(self, keras, X, y, weights, seed, partial, validation, first):
+    def _train_shell(
+        self, keras, X, y, weights, seed, partial, validation, first, devices
+    ):
         """Train from ``model_``'s initial state on a shell, then copy back.
 
         A shell is a compiled copy of the network whose traced (JAX:
@@ -229,7 +250,12 @@ class NeuralEstimatorBase(TrainingLoop, BaseEstimator):
             self.model_,
             tuple(take(a, slice(0, 1)) for a in first),
             self._lengths(first[0]) is not None,
-            [type(self).__module__, type(self).__qualname__, keras.backend.backend()],
+            [
+                type(self).__module__,
+                type(self).__qualname__,
+                keras.backend.backend(),
+                devices,
+            ],
         )
         shell = _shells.borrow(key)
         if shell is None:

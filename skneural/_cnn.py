@@ -136,6 +136,7 @@ class CNNClassifier(NeuralClassifierBase):
         random_state=None,
         verbose=0,
         warm_start=False,
+        distribution=None,
     ):
         self.filters = filters
         self.kernel_size = kernel_size
@@ -158,6 +159,7 @@ class CNNClassifier(NeuralClassifierBase):
         self.random_state = random_state
         self.verbose = verbose
         self.warm_start = warm_start
+        self.distribution = distribution
 
     def _check_params(self, keras):
         super()._check_params(keras)

@@ -48,7 +48,16 @@ _TRAINING_PARAMS = """\
         1 shows Keras's progress bar, and says when early stopping ended a
         fit and which epoch's weights it kept.
     warm_start : bool, default=False
-        Continue training the fitted network on the next ``fit``."""
+        Continue training the fitted network on the next ``fit``.
+    distribution : None, "data_parallel" or keras.distribution.Distribution, \
+default=None
+        Devices to train on. ``None``: one device (a GPU when the backend
+        sees one). ``"data_parallel"``: every local GPU or TPU (else every
+        CPU device), each batch split across them
+        (:class:`keras.distribution.DataParallel`); a Distribution is used
+        as given. Needs Keras's JAX backend: on TensorFlow and torch it
+        raises a ValueError. See the user guide's "Large data and many
+        devices"."""
 
 _CLASS_WEIGHT = """\
     class_weight : dict, "balanced" or None, default=None
@@ -72,7 +81,9 @@ _TRAINING_ATTRIBUTES = """\
     best_validation_score_ : float or None
         Validation score of that epoch.
     n_iter_ : int
-        Number of epochs run."""
+        Number of epochs run.
+    n_devices_ : int
+        Number of devices the last fit trained on (see ``distribution``)."""
 
 
 def training_params(

@@ -295,6 +295,7 @@ class NeuralClassifier(_OwnNetwork, NeuralClassifierBase):
         random_state=None,
         verbose=0,
         warm_start=False,
+        distribution=None,
         **model_params,
     ):
         self.model = model
@@ -314,6 +315,7 @@ class NeuralClassifier(_OwnNetwork, NeuralClassifierBase):
         self.random_state = random_state
         self.verbose = verbose
         self.warm_start = warm_start
+        self.distribution = distribution
         self._store_routed(model_params)
 
     def _n_outputs(self):

@@ -162,6 +162,7 @@ class LSTMSequenceClassifier(NeuralClassifierBase):
         random_state=None,
         verbose=0,
         warm_start=False,
+        distribution=None,
     ):
         self.units = units
         self.cell = cell
@@ -187,6 +188,7 @@ class LSTMSequenceClassifier(NeuralClassifierBase):
         self.random_state = random_state
         self.verbose = verbose
         self.warm_start = warm_start
+        self.distribution = distribution
 
     def _check_params(self, keras):
         super()._check_params(keras)

@@ -90,6 +90,7 @@ class NeuralRegressor(_OwnNetwork, RegressorMixin, NeuralEstimatorBase):
         random_state=None,
         verbose=0,
         warm_start=False,
+        distribution=None,
         **model_params,
     ):
         self.model = model
@@ -109,6 +110,7 @@ class NeuralRegressor(_OwnNetwork, RegressorMixin, NeuralEstimatorBase):
         self.random_state = random_state
         self.verbose = verbose
         self.warm_start = warm_start
+        self.distribution = distribution
         self._store_routed(model_params)
 
     def fit(self, X, y=None, sample_weight=None, validation_data=None):

@@ -145,6 +145,7 @@ class BiLSTMTagger(NeuralEstimatorBase):
         random_state=None,
         verbose=0,
         warm_start=False,
+        distribution=None,
     ):
         self.units = units
         self.bidirectional = bidirectional
@@ -170,6 +171,7 @@ class BiLSTMTagger(NeuralEstimatorBase):
         self.random_state = random_state
         self.verbose = verbose
         self.warm_start = warm_start
+        self.distribution = distribution
 
     # ---------------------------------------------------------------- data
 
