@@ -25,7 +25,7 @@ from skneural import (
 )
 from skneural.datasets import make_lookahead_tagging
 
-# One xdist worker runs this module: its serial fits (the module fixture)
+# One xdist worker runs this module: its serial fits (the fixture ``serial``)
 # are then made once, not once per worker.
 pytestmark = pytest.mark.xdist_group("randomness")
 
@@ -141,7 +141,9 @@ def _same_state(a, b):
     )
 
 
-@pytest.fixture(scope="module")
+# session scope: the worker interleaves other modules' tests with these, and
+# a module fixture was made anew after each interruption (28 s each time)
+@pytest.fixture(scope="session")
 def serial():
     """Each case fitted alone (random_state=0, and None), and whether the fits
     moved the global generators."""
