@@ -403,14 +403,7 @@ class _JAXBatchTrainer(_StepTrainer):
         # split across the devices of a distribution (skneural._devices)
         batch = iter([_devices.place(pack(x, y, sample_weight))])
         self._logs, self._state = model.train_function(self._state, batch)
-        trainable, non_trainable, optimizer, metrics = self._state
-        # where Keras looks for the state when asked to sync (fit does this)
-        model._jax_state = {
-            "trainable_variables": trainable,
-            "non_trainable_variables": non_trainable,
-            "optimizer_variables": optimizer,
-            "metrics_variables": metrics,
-        }
+        _hold_jax_state(model, self._state, STEP_STATE)
 
     def evaluate(self, x, y, sample_weight):
         """``test_on_batch``, except under a distribution.
@@ -434,12 +427,8 @@ class _JAXBatchTrainer(_StepTrainer):
         )
         model._jax_state_synced = False
         batch = iter([_devices.place(pack(x, y, sample_weight))])
-        logs, (trainable, non_trainable, metrics) = model.test_function(state, batch)
-        model._jax_state = {
-            "trainable_variables": trainable,
-            "non_trainable_variables": non_trainable,
-            "metrics_variables": metrics,
-        }
+        logs, state = model.test_function(state, batch)
+        _hold_jax_state(model, state, TEST_STATE)
         model.jax_state_sync()
         return {k: float(v) for k, v in logs.items()}
 
@@ -450,6 +439,22 @@ class _JAXBatchTrainer(_StepTrainer):
     def finish(self):
         self.model.jax_state_sync()
         self._state = None
+
+
+#: What Keras's JAX train and test steps take and return, in order.
+STEP_STATE = (
+    "trainable_variables",
+    "non_trainable_variables",
+    "optimizer_variables",
+    "metrics_variables",
+)
+TEST_STATE = ("trainable_variables", "non_trainable_variables", "metrics_variables")
+
+
+def _hold_jax_state(model, state, names):
+    """Leave a step's returned ``state`` where Keras's ``jax_state_sync``
+    looks for it (as ``fit`` and ``test_on_batch`` do)."""
+    model._jax_state = dict(zip(names, state))
 
 
 def _quiet_retracing_warning(function):

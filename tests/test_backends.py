@@ -6,12 +6,9 @@ runs it; torch is checked where it is installed (the dev machines).
 """
 
 import importlib.util
-import json
-import os
-import subprocess
-import sys
 
 import pytest
+from _scripts import run_script
 
 # Two scripts, so that the two halves can run at once (a subprocess each).
 HEADER = r"""
@@ -110,17 +107,7 @@ print("RESULT" + json.dumps(out))
 
 
 def run_on(backend, part):
-    env = {**os.environ, "KERAS_BACKEND": backend}
-    proc = subprocess.run(
-        [sys.executable, "-c", SCRIPTS[part]],
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=600,
-    )
-    assert proc.returncode == 0, proc.stderr[-3000:]
-    line = next(s for s in proc.stdout.splitlines() if s.startswith("RESULT"))
-    return json.loads(line[len("RESULT") :])
+    return run_script(SCRIPTS[part], KERAS_BACKEND=backend)
 
 
 BACKENDS = pytest.mark.parametrize(

@@ -7,13 +7,9 @@ starts, so the data-parallel fits run in a subprocess with that flag (and
 a distribution is refused before any data is read.
 """
 
-import json
-import os
-import subprocess
-import sys
-
 import numpy as np
 import pytest
+from _scripts import run_script
 from sklearn.datasets import load_digits
 
 from skneural import CNNClassifier, NeuralClassifier
@@ -117,21 +113,12 @@ print("RESULT" + json.dumps(out))
 
 
 def run_on_two_cpus(script):
-    env = {
-        **os.environ,
-        "KERAS_BACKEND": "jax",
-        "XLA_FLAGS": "--xla_force_host_platform_device_count=2",
-    }
-    proc = subprocess.run(
-        [sys.executable, "-c", script],
-        env=env,
-        capture_output=True,
-        text=True,
+    return run_script(
+        script,
         timeout=900,
+        KERAS_BACKEND="jax",
+        XLA_FLAGS="--xla_force_host_platform_device_count=2",
     )
-    assert proc.returncode == 0, proc.stderr[-3000:]
-    line = next(s for s in proc.stdout.splitlines() if s.startswith("RESULT"))
-    return json.loads(line[len("RESULT") :])
 
 
 def test_data_parallel_trains_on_two_devices_as_well_as_on_one():

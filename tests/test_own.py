@@ -1,14 +1,12 @@
 """NeuralClassifier and NeuralRegressor: your own Keras network."""
 
-import os
 import pickle
 import random
-import subprocess
-import sys
 
 import keras
 import numpy as np
 import pytest
+from _scripts import run_script
 from sklearn.base import clone
 from sklearn.datasets import load_diabetes, load_iris, make_friedman1
 from sklearn.model_selection import GridSearchCV, train_test_split
@@ -280,18 +278,7 @@ print("RESULT" + json.dumps({
 
 
 def test_own_networks_on_jax():
-    proc = subprocess.run(
-        [sys.executable, "-c", SCRIPT],
-        env={**os.environ, "KERAS_BACKEND": "jax"},
-        capture_output=True,
-        text=True,
-        timeout=600,
-    )
-    assert proc.returncode == 0, proc.stderr[-3000:]
-    line = next(s for s in proc.stdout.splitlines() if s.startswith("RESULT"))
-    import json
-
-    out = json.loads(line[len("RESULT") :])
+    out = run_script(SCRIPT, KERAS_BACKEND="jax")
     # iris training accuracy after 100 epochs (chance: 0.33); 0.87 on the
     # oldest versions CI runs (JAX 0.4.38), higher on the newest
     assert out["score"] > 0.8 and out["units"] and out["pickle"]
