@@ -392,16 +392,8 @@ class _JAXBatchTrainer(_StepTrainer):
     def train(self, x, y, sample_weight):
         model = self.model
         if self._state is None or model._jax_state_synced:
-            self._state = model._get_jax_state(
-                trainable_variables=True,
-                non_trainable_variables=True,
-                optimizer_variables=True,
-                metrics_variables=True,
-                purge_model_variables=True,
-            )
-            model._jax_state_synced = False
-        # split across the devices of a distribution (skneural._devices)
-        batch = iter([_devices.place(pack(x, y, sample_weight))])
+            self._state = _take_jax_state(model, STEP_STATE, purge=True)
+        batch = _placed_batch(x, y, sample_weight)
         self._logs, self._state = model.train_function(self._state, batch)
         _hold_jax_state(model, self._state, STEP_STATE)
 
@@ -419,15 +411,8 @@ class _JAXBatchTrainer(_StepTrainer):
         model = self.model
         model.make_test_function()
         model.reset_metrics()
-        state = model._get_jax_state(
-            trainable_variables=True,
-            non_trainable_variables=True,
-            metrics_variables=True,
-            purge_model_variables=False,
-        )
-        model._jax_state_synced = False
-        batch = iter([_devices.place(pack(x, y, sample_weight))])
-        logs, state = model.test_function(state, batch)
+        state = _take_jax_state(model, TEST_STATE, purge=False)
+        logs, state = model.test_function(state, _placed_batch(x, y, sample_weight))
         _hold_jax_state(model, state, TEST_STATE)
         model.jax_state_sync()
         return {k: float(v) for k, v in logs.items()}
@@ -449,6 +434,22 @@ STEP_STATE = (
     "metrics_variables",
 )
 TEST_STATE = ("trainable_variables", "non_trainable_variables", "metrics_variables")
+
+
+def _take_jax_state(model, names, *, purge):
+    """The variables' values as a JAX step takes them (``names``, in order);
+    ``purge`` frees the variables' own copies while the state is held."""
+    state = model._get_jax_state(
+        **dict.fromkeys(names, True), purge_model_variables=purge
+    )
+    model._jax_state_synced = False
+    return state
+
+
+def _placed_batch(x, y, sample_weight):
+    """One batch as a JAX step reads it: an iterator, split across the
+    devices of a distribution (:func:`skneural._devices.place`)."""
+    return iter([_devices.place(pack(x, y, sample_weight))])
 
 
 def _hold_jax_state(model, state, names):

@@ -24,7 +24,7 @@ import contextlib
 
 import numpy as np
 
-__all__ = ["DATA_PARALLEL", "resolve", "scope", "shell_key", "distributed", "place"]
+__all__ = ["DATA_PARALLEL", "resolve", "scope", "shell_key", "place"]
 
 DATA_PARALLEL = "data_parallel"
 
@@ -91,13 +91,6 @@ def shell_key(distribution):
         list(mesh.axis_names),
         [str(d) for d in np.ravel(mesh.devices)],
     ]
-
-
-def distributed():
-    """Whether a distribution is in effect (in this thread)."""
-    import keras
-
-    return keras.distribution.distribution() is not None
 
 
 def place(arrays):
