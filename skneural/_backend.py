@@ -62,6 +62,17 @@ def default_seeds(seed):
             seed_generator.python_random = saved
 
 
+def compiles_per_shape():
+    """Whether the backend's train step compiles once per input shape (JAX).
+
+    TensorFlow's step is traced once with the batch and time axes unknown
+    (:class:`_TFBatchTrainer`); torch runs eagerly.
+    """
+    import keras
+
+    return keras.backend.backend() == "jax"
+
+
 def is_graph_network(model):
     """Functional or ``Sequential`` (its config is its whole computation)."""
     import keras

@@ -156,19 +156,23 @@ def batches(rng, n, batch_size, lengths=None):
     return [order[i : i + batch_size] for i in range(0, n, batch_size)]
 
 
-def batch_rows(idx, lengths, *arrays):
+def batch_rows(idx, lengths, *arrays, round_length=True):
     """Rows ``idx`` of each of ``arrays``; sequences trimmed to the batch.
 
     The time axis (axis 1 of every array with one) is cut to the batch's
-    longest sequence, rounded up to a power of two: a handful of distinct
-    shapes per fit, so backends that compile per shape (JAX) compile a few
-    times, not once per batch.
+    longest sequence. With ``round_length`` that length is rounded up to a
+    power of two: a handful of distinct shapes per fit, so backends that
+    compile per shape (JAX) compile a few times, not once per batch.
+    Backends that trace once for any length (TensorFlow) or run eagerly
+    (torch) take the exact length: a recurrent layer's cost grows with
+    every padded step.
     """
     rows = [take(a, idx) for a in arrays]
     if lengths is None:
         return rows
-    longest = int(lengths[idx].max())
-    keep = 1 << max(longest - 1, 0).bit_length()
+    keep = int(lengths[idx].max())
+    if round_length:
+        keep = 1 << max(keep - 1, 0).bit_length()
     return [trim_time(a, keep) for a in rows]
 
 

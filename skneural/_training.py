@@ -233,7 +233,9 @@ class TrainingLoop:
         n = n_rows(X) if train_rows is None else len(train_rows)
         for idx in batches(rng, n, batch_size, lengths):
             idx = idx if train_rows is None else train_rows[idx]
-            yield batch_rows(idx, all_lengths, X, y, weights)
+            yield batch_rows(
+                idx, all_lengths, X, y, weights, round_length=self._round_length()
+            )
 
     def _report_early_stopping(self, stopper, completed, epochs):
         """Say how early stopping ended the fit (``verbose >= 1``).
@@ -314,10 +316,17 @@ class TrainingLoop:
         totals = {}
         for idx in chunks:
             idx = idx if rows is None else rows[idx]
-            x, y_b, w_b = batch_rows(idx, all_lengths, X, y, weights)
+            x, y_b, w_b = batch_rows(
+                idx, all_lengths, X, y, weights, round_length=self._round_length()
+            )
             batch_logs = trainer.evaluate(x, y_b, w_b)
             accumulate(totals, batch_logs, len(idx))
         return {k: v / n for k, v in totals.items()}
+
+    @staticmethod
+    def _round_length():
+        """Whether batches' time axes are rounded up to a power of two."""
+        return _backend.compiles_per_shape()
 
     def _lengths(self, X):
         """Real length of each prepared sequence; ``None`` for fixed-size rows.

@@ -1,8 +1,10 @@
 """Sequence handling: validation, padding and masks (NumPy only)."""
 
+import unicodedata
+
 import numpy as np
 
-__all__ = ["as_sequence_list", "pad_sequences"]
+__all__ = ["as_sequence_list", "pad_sequences", "token_shape"]
 
 
 def as_sequence_list(X, *, data_format="channels_last", name="X"):
@@ -174,11 +176,75 @@ def build_vocabulary(items, min_frequency=1):
     return {k: i + 2 for i, k in enumerate(kept)}
 
 
-def encode_tokens(sentences, vocabulary, char_vocabulary, *, word, max_chars):
-    """Token sentences -> ``(word_ids, [char_ids,] mask)`` padded arrays.
+def _char_class(c):
+    """One character's class for :func:`token_shape`."""
+    if c.isdigit():
+        return "0"
+    if c.isupper():
+        return "A"
+    if c.islower():
+        return "a"
+    code = ord(c)
+    if 0x3040 <= code <= 0x309F:
+        return "H"  # hiragana
+    if 0x30A0 <= code <= 0x30FF or 0xFF66 <= code <= 0xFF9F:
+        return "K"  # katakana (full and half width, with the long-vowel mark)
+    if 0x4E00 <= code <= 0x9FFF or 0x3400 <= code <= 0x4DBF or c in "々〆":
+        return "C"  # CJK ideographs
+    if c.isalpha():
+        return "L"  # letters without case (Arabic, Thai, Hangul, ...)
+    if c.isspace():
+        return " "
+    if c.isascii():
+        return c  # ASCII punctuation tells much by itself: "-", ".", "$"
+    return "." if unicodedata.category(c).startswith("P") else "$"
+
+
+def token_shape(token, max_length=5):
+    """A token's shape: its characters' classes, repeats collapsed.
+
+    ``A`` upper case, ``a`` lower case, ``0`` digit, ``H`` hiragana, ``K``
+    katakana, ``C`` CJK ideograph, ``L`` another letter, ASCII punctuation
+    as itself, ``.``/``$`` other punctuation/symbols. Shapes longer than
+    ``max_length`` keep their first ``max_length - 1`` classes and their
+    last. The shape says what a word's casing or script says (a capitalised
+    word, a number, a katakana loanword) for words the vocabulary never saw.
+
+    Examples
+    --------
+    >>> from skneural.preprocessing import token_shape
+    >>> [token_shape(t) for t in ["Paris", "U.S.", "2005", "ダーバン", "共和"]]
+    ['Aa', 'A.A.', '0', 'K', 'C']
+    """
+    shape = []
+    for c in token:
+        k = _char_class(c)
+        if not shape or shape[-1] != k:
+            shape.append(k)
+    if len(shape) > max_length:
+        shape = shape[: max_length - 1] + shape[-1:]
+    return "".join(shape)
+
+
+def encode_tokens(
+    sentences,
+    vocabulary,
+    char_vocabulary,
+    *,
+    word,
+    max_chars,
+    shape_vocabulary=None,
+    vector_vocabulary=None,
+):
+    """Token sentences -> ``(word_ids, [char_ids,] [shape_ids,] [vector_ids,]
+    mask)`` padded arrays.
 
     ``word`` maps a token to its vocabulary key (e.g. lowercasing). Unknown
-    words and characters get id 1; padding is 0.
+    words, characters and shapes get id 1; padding is 0. ``char_ids`` comes
+    with a ``char_vocabulary``, ``shape_ids`` (each token's
+    :func:`token_shape`) with a ``shape_vocabulary``, ``vector_ids`` (the
+    row of a pre-trained vector: the token's own, else its lowercase form's)
+    with a ``vector_vocabulary``.
 
     Examples
     --------
@@ -193,10 +259,15 @@ def encode_tokens(sentences, vocabulary, char_vocabulary, *, word, max_chars):
     n, max_len = len(sentences), max(len(s) for s in sentences)
     word_ids = np.zeros((n, max_len), dtype=np.int32)
     mask = np.zeros((n, max_len), dtype=bool)
-    chars = None
+    chars = shapes = None
     if char_vocabulary is not None:
         width = min(max_chars, max(len(t) for s in sentences for t in s))
         chars = np.zeros((n, max_len, max(width, 1)), dtype=np.int32)
+    if shape_vocabulary is not None:
+        shapes = np.zeros((n, max_len), dtype=np.int32)
+    vectors = None
+    if vector_vocabulary is not None:
+        vectors = np.zeros((n, max_len), dtype=np.int32)
     for i, sentence in enumerate(sentences):
         mask[i, : len(sentence)] = True
         word_ids[i, : len(sentence)] = [vocabulary.get(word(t), 1) for t in sentence]
@@ -204,9 +275,17 @@ def encode_tokens(sentences, vocabulary, char_vocabulary, *, word, max_chars):
             for j, token in enumerate(sentence):
                 ids = [char_vocabulary.get(c, 1) for c in token[: chars.shape[2]]]
                 chars[i, j, : len(ids)] = ids
-    if chars is None:
-        return word_ids, mask
-    return word_ids, chars, mask
+        if shapes is not None:
+            shapes[i, : len(sentence)] = [
+                shape_vocabulary.get(token_shape(t), 1) for t in sentence
+            ]
+        if vectors is not None:
+            vectors[i, : len(sentence)] = [
+                vector_vocabulary.get(t) or vector_vocabulary.get(t.lower(), 1)
+                for t in sentence
+            ]
+    arrays = (word_ids, chars, shapes, vectors, mask)
+    return tuple(a for a in arrays if a is not None)
 
 
 def check_sentences(X, owner):
@@ -251,3 +330,50 @@ def check_sentences(X, owner):
                     "sentence as a numeric array)."
                 )
     return sentences, token_mode
+
+
+def word_vector_table(word_vectors):
+    """Pre-trained word vectors as ``(words, matrix)``, checked.
+
+    ``word_vectors`` is a dict of word to vector, a ``(words, matrix)``
+    pair (a sequence of ``n`` words and an ``(n, dim)`` array), or an object
+    with ``index_to_key`` and ``vectors`` (gensim's ``KeyedVectors``).
+
+    Examples
+    --------
+    >>> from skneural.preprocessing import word_vector_table
+    >>> words, matrix = word_vector_table({"cat": [1.0, 0.0], "dog": [0.9, 0.1]})
+    >>> words, matrix.shape
+    (['cat', 'dog'], (2, 2))
+    """
+    if isinstance(word_vectors, dict):
+        words = list(word_vectors)
+        rows = [np.asarray(word_vectors[w], dtype=np.float32) for w in words]
+        if len({r.shape for r in rows}) > 1:
+            raise ValueError(
+                "word_vectors must give vectors of one length. Received "
+                f"vectors of shapes {sorted({r.shape for r in rows})}."
+            )
+        matrix = np.stack(rows) if rows else np.zeros((0, 0), np.float32)
+    elif isinstance(word_vectors, tuple) and len(word_vectors) == 2:
+        words, matrix = list(word_vectors[0]), word_vectors[1]
+    elif hasattr(word_vectors, "index_to_key") and hasattr(word_vectors, "vectors"):
+        words, matrix = list(word_vectors.index_to_key), word_vectors.vectors
+    else:
+        raise TypeError(
+            "word_vectors must be a dict of word to vector, a (words, matrix) "
+            "pair or gensim KeyedVectors. Received: word_vectors of type "
+            f"{type(word_vectors).__name__}."
+        )
+    matrix = np.asarray(matrix, dtype=np.float32)
+    if matrix.ndim != 2 or len(words) != len(matrix) or not len(words):
+        raise ValueError(
+            "word_vectors must give one vector of the same length for each of "
+            "at least one word. Received: "
+            f"{len(words)} words and vectors of shape {matrix.shape}."
+        )
+    if not all(isinstance(w, str) for w in words):
+        raise TypeError("word_vectors' words must be str.")
+    if not np.isfinite(matrix).all():
+        raise ValueError("word_vectors hold NaN or infinite values.")
+    return words, matrix

@@ -283,3 +283,20 @@ def test_frame_length_sets_the_recurrent_steps():
             np.zeros((1, 12, 2), "float32"), np.ones((1, 12), bool)
         )
         assert tuple(framed.shape) == (1, frames, 2 * frame_length)
+
+
+def test_batches_are_cut_to_their_longest_sequence():
+    import keras
+
+    from skneural import _backend, _batching
+
+    lengths = np.array([3, 5, 9, 2])
+    X = np.arange(4 * 20).reshape(4, 20)  # padded to 20 steps
+    mask = np.arange(20)[None, :] < lengths[:, None]
+    exact = _batching.batch_rows(np.array([1, 0]), lengths, X, mask, round_length=False)
+    assert [a.shape for a in exact] == [(2, 5), (2, 5)]
+    np.testing.assert_array_equal(exact[0], X[[1, 0], :5])
+    rounded = _batching.batch_rows(np.array([2, 3]), lengths, X, mask)
+    assert [a.shape for a in rounded] == [(2, 16), (2, 16)]  # 9 -> 16
+    # only JAX compiles per shape: TensorFlow's step is traced for any length
+    assert _backend.compiles_per_shape() == (keras.backend.backend() == "jax")

@@ -12,11 +12,15 @@ from sklearn.model_selection import GridSearchCV, cross_val_score
 from skneural import BiLSTMTagger
 from skneural.datasets import make_lookahead_tagging
 from skneural.metrics import entity_f1_scorer
+from skneural.preprocessing import word_vector_table
 
 # One xdist worker runs this module: its fitted fixtures are made once.
 pytestmark = pytest.mark.xdist_group("tagger")
 
-FAST = dict(units=16, embedding_dim=16, char_filters=8, epochs=5, random_state=0)
+# Small and quick: softmax output (the CRF, the default, is tested by name)
+FAST = dict(
+    units=16, embedding_dim=16, char_filters=8, epochs=5, crf=False, random_state=0
+)
 
 
 @pytest.fixture(scope="module")
@@ -155,6 +159,147 @@ def test_character_features_tag_unseen_words_by_spelling():
     assert words_only.score(X_new, Y_new) < 0.6
 
 
+def _opaque_words(rng, n, alphabet="bcdfgklmnprst"):
+    """``n`` distinct random lowercase words: spelling says nothing."""
+    words = set()
+    while len(words) < n:
+        words.add("".join(rng.choice(list(alphabet), 5)))
+    return sorted(words)
+
+
+def _tagged_by_word_class(rng, classes, n):
+    """Sentences of words drawn from ``classes`` (tag -> words), tagged so."""
+    tags = sorted(classes)
+    X, Y = [], []
+    for _ in range(n):
+        sentence_tags = list(rng.choice(tags, rng.randint(3, 7)))
+        X.append([str(rng.choice(classes[t])) for t in sentence_tags])
+        Y.append(sentence_tags)
+    return X, Y
+
+
+def test_token_shapes_tag_unseen_words_by_casing_and_digits():
+    rng = np.random.RandomState(0)
+    stems = _opaque_words(rng, 200)
+    digits = ["".join(rng.choice(list("0123456789"), 4)) for _ in range(200)]
+
+    def classes(part):
+        return {
+            "NAME": [w.capitalize() for w in stems[part]],
+            "WORD": stems[part],
+            "NUM": digits[part],
+        }
+
+    X, Y = _tagged_by_word_class(rng, classes(slice(0, 100)), 300)
+    X_new, Y_new = _tagged_by_word_class(rng, classes(slice(100, 200)), 100)
+    # without characters, a word never seen in fit is told only by its shape
+    params = {**FAST, "epochs": 30, "char_features": False}
+    shapes = BiLSTMTagger(**params).fit(X, Y)
+    assert set(shapes.shape_vocabulary_) == {"Aa", "a", "0"}
+    assert shapes.score(X_new, Y_new) >= 0.95
+    no_shapes = BiLSTMTagger(shape_features=False, **params).fit(X, Y)
+    assert not hasattr(no_shapes, "shape_vocabulary_")
+    assert no_shapes.score(X_new, Y_new) < 0.6
+
+
+@pytest.fixture(scope="module")
+def vector_task():
+    """Opaque words whose class only pre-trained vectors know; half unseen."""
+    from gensim.models import KeyedVectors
+
+    rng = np.random.RandomState(0)
+    words = _opaque_words(rng, 240)
+    tags = ["A", "B", "C"]
+    word_class = {w: tags[i % 3] for i, w in enumerate(words)}
+    # each class's vectors scatter around its own direction
+    centres = rng.normal(size=(3, 8))
+    matrix = np.array(
+        [centres[tags.index(word_class[w])] + 0.3 * rng.normal(size=8) for w in words],
+        dtype=np.float32,
+    )
+    vectors = KeyedVectors(8)
+    vectors.add_vectors(words, matrix)
+    seen, unseen = words[:120], words[120:]
+
+    def classes(part):
+        return {t: [w for w in part if word_class[w] == t] for t in tags}
+
+    train = _tagged_by_word_class(rng, classes(seen), 300)
+    test = _tagged_by_word_class(rng, classes(unseen), 100)
+    return vectors, words, matrix, train, test
+
+
+def test_word_vectors_tag_words_never_seen_in_fit(vector_task):
+    vectors, words, matrix, (X, Y), (X_new, Y_new) = vector_task
+    params = {**FAST, "epochs": 30}
+    plain = BiLSTMTagger(**params).fit(X, Y)
+    assert plain.score(X_new, Y_new) < 0.6  # 3 balanced tags: about 1/3
+    tagger = BiLSTMTagger(word_vectors=vectors, **params).fit(X, Y)
+    assert tagger.score(X_new, Y_new) >= 0.95
+    assert tagger.vector_vocabulary_ == {w: i + 2 for i, w in enumerate(words)}
+    # held fixed while the rest trains; rows 0 and 1 (padding, no vector) zero
+    table = tagger.model_.get_layer("word_vectors").get_weights()[0]
+    np.testing.assert_array_equal(table[2:], matrix)
+    assert not table[:2].any()
+    # a word the tagger reads in upper case gets its lowercase form's vector
+    upper = [[w.upper() for w in s] for s in X_new[:20]]
+    assert tagger.score(upper, Y_new[:20]) >= 0.95
+    # the same vectors as a dict or a (words, matrix) pair: the same table
+    for given in (dict(zip(words, matrix)), (words, matrix)):
+        same_words, same_matrix = word_vector_table(given)
+        assert same_words == words
+        np.testing.assert_array_equal(same_matrix, matrix)
+    restored = pickle.loads(pickle.dumps(tagger))
+    assert restored.predict(X_new) == tagger.predict(X_new)
+
+
+def test_word2vec_vectors_from_unlabeled_text_help(vector_task):
+    # Word2Vec learns the words' classes from unlabeled text alone: there
+    # each word comes with its class's marker word. The labelled sentences
+    # have no markers, and half the words are never labelled.
+    from gensim.models import Word2Vec
+
+    _, words, matrix, (X, Y), (X_new, Y_new) = vector_task
+    rng = np.random.RandomState(1)
+    word_class = {
+        w: t for s, tags in zip(X + X_new, Y + Y_new) for w, t in zip(s, tags)
+    }
+    unlabeled = [
+        ["marker" + word_class[w], str(w)]
+        for w in rng.choice(sorted(word_class), 10000)
+    ]
+    vectors = Word2Vec(
+        unlabeled,
+        vector_size=16,
+        window=1,
+        min_count=1,
+        sg=1,
+        epochs=20,
+        workers=1,
+        seed=0,
+    ).wv
+    tagger = BiLSTMTagger(word_vectors=vectors, **{**FAST, "epochs": 30}).fit(X, Y)
+    # without vectors about 1/3 (test_word_vectors_tag_words_never_seen_in_fit)
+    assert tagger.score(X_new, Y_new) >= 0.9
+
+
+@pytest.mark.parametrize(
+    "word_vectors, error, match",
+    [
+        ({"a": [1.0, 2.0], "b": [1.0]}, ValueError, r"vectors of one length. Received vectors of shapes \[\(1,\), \(2,\)\]"),
+        ((["a", "b"], np.ones((3, 2))), ValueError, r"Received: 2 words and vectors of shape \(3, 2\)"),
+        ((["a"], np.array([[np.nan]])), ValueError, "NaN or infinite"),
+        ({}, ValueError, r"Received: 0 words"),
+        ([1.0, 2.0], ValueError, "'word_vectors' parameter of BiLSTMTagger must be"),
+    ],
+)  # fmt: skip
+def test_bad_word_vectors_are_refused_before_training(word_vectors, error, match):
+    tagger = BiLSTMTagger(word_vectors=word_vectors, **FAST)
+    with pytest.raises(error, match=match):
+        tagger.fit([["a", "b"]], [["O", "O"]])
+    assert not hasattr(tagger, "model_")
+
+
 def test_numeric_sequences():
     rng = np.random.RandomState(0)
     X = [rng.normal(size=(t, 2)) for t in rng.randint(5, 15, size=150)]
@@ -194,8 +339,8 @@ def test_predict_shapes_proba_and_unseen_tags(small_tagger, later_data):
 def test_pickle_reproducibility_and_warm_start(later_data):
     (X, Y), _ = later_data
     for crf in (False, True):
-        a = BiLSTMTagger(crf=crf, **FAST).fit(X[:60], Y[:60])
-        b = BiLSTMTagger(crf=crf, **FAST).fit(X[:60], Y[:60])
+        a = BiLSTMTagger(**{**FAST, "crf": crf}).fit(X[:60], Y[:60])
+        b = BiLSTMTagger(**{**FAST, "crf": crf}).fit(X[:60], Y[:60])
         assert a.predict(X[:20]) == b.predict(X[:20])
         restored = pickle.loads(pickle.dumps(a))
         for p, q in zip(restored.predict_proba(X[:20]), a.predict_proba(X[:20])):

@@ -1,6 +1,7 @@
 """Bidirectional LSTM sequence tagger network."""
 
 import keras
+import numpy as np
 
 from ._common import Seeds, bidirectional_layer, normalization
 from .crf import CRF, CRFTaggerModel
@@ -16,6 +17,9 @@ def build_tagger(
     embedding_dim=64,
     char_embedding_dim=24,
     char_filters=32,
+    n_shapes=None,
+    shape_embedding_dim=16,
+    word_vectors=None,
     units=(64,),
     bidirectional=True,
     dropout=0.0,
@@ -27,13 +31,22 @@ def build_tagger(
     """Token features -> (Bi)LSTM -> per-token scores.
 
     Token input (``vocab_size`` given): inputs ``[word_ids, char_ids,
-    mask]``; ``word_ids`` ``(batch, time)``, ``char_ids`` ``(batch, time,
-    max_chars)`` (omitted when ``n_chars`` is None), ``mask`` ``(batch,
-    time)``. Word embeddings are concatenated with a character CNN's
-    max-pooled features per token, so unseen words are still read by their
-    spelling. Numeric input (``n_features`` given): inputs ``[values,
-    mask]`` with ``values`` ``(batch, time, n_features)``, standardised
-    with ``mean``/``variance``.
+    shape_ids, vector_ids, mask]``, each ``(batch, time)`` but ``char_ids``
+    ``(batch, time, max_chars)``; ``char_ids`` is omitted when ``n_chars``
+    is None, ``shape_ids`` when ``n_shapes`` is, ``vector_ids`` when
+    ``word_vectors`` is. Each token's word embedding is concatenated with
+    a character CNN's max-pooled features (words never seen in training are
+    still read by their spelling), an embedding of its shape (casing,
+    script, digits: :func:`skneural.preprocessing.token_shape`) and its
+    pre-trained vector: row ``i + 2`` of the ``word_vectors`` table
+    ``(n_words, dim)`` is vector ``i``; rows 0 and 1, padding and words
+    without a vector, are zeros. The pre-trained vectors are not trained
+    further: the words seen in training would drift away from those only in
+    the table, which are the ones the vectors are for.
+
+    Numeric input (``n_features`` given): inputs ``[values, mask]`` with
+    ``values`` ``(batch, time, n_features)``, standardised with
+    ``mean``/``variance``.
 
     The output is per-token softmax probabilities, or with ``crf=True`` the
     emission scores passed through a :class:`CRF` layer named ``"crf"``
@@ -57,6 +70,7 @@ def build_tagger(
             embeddings_initializer=_uniform(keras, seeds),
             name="word_embedding",
         )(word_ids)
+        parts = [x]
         if n_chars is not None:
             char_ids = keras.Input(shape=(None, None), dtype="int32", name="char_ids")
             inputs.append(char_ids)
@@ -78,8 +92,36 @@ def build_tagger(
                 kernel_initializer=seeds.glorot(keras),
                 name="char_cnn",
             )(c)
-            c = ReduceMax(axis=2, name="char_pool")(c)
-            x = keras.layers.Concatenate(name="token_features")([x, c])
+            parts.append(ReduceMax(axis=2, name="char_pool")(c))
+        if n_shapes is not None:
+            shape_ids = keras.Input(shape=(None,), dtype="int32", name="shape_ids")
+            inputs.append(shape_ids)
+            parts.append(
+                keras.layers.Embedding(
+                    n_shapes,
+                    shape_embedding_dim,
+                    embeddings_initializer=_uniform(keras, seeds),
+                    name="shape_embedding",
+                )(shape_ids)
+            )
+        if word_vectors is not None:
+            vector_ids = keras.Input(shape=(None,), dtype="int32", name="vector_ids")
+            inputs.append(vector_ids)
+            table = keras.layers.Embedding(
+                len(word_vectors) + 2,
+                word_vectors.shape[1],
+                embeddings_initializer="zeros",
+                trainable=False,
+                name="word_vectors",
+            )
+            parts.append(table(vector_ids))
+            # set, not passed as a Constant initializer: that would put the
+            # whole table into the network's config
+            table.embeddings.assign(
+                np.concatenate([np.zeros((2, word_vectors.shape[1])), word_vectors])
+            )
+        if len(parts) > 1:
+            x = keras.layers.Concatenate(name="token_features")(parts)
     else:
         values = keras.Input(shape=(None, n_features), name="values")
         inputs = [values]
