@@ -15,10 +15,10 @@ _TRAINING_PARAMS = _docs.training_params(
     batch_size_note="""
         64 here (32 elsewhere): with ``augment``, as accurate in fewer
         steps (``benchmarks/bench_quality.py --cnn``).""",
-    n_iter_no_change="20",
-    n_iter_no_change_note="""
-        20 here (10 elsewhere): on shifted images the validation loss
-        improves slowly, and 10 stopped MNIST fits early.""",
+    learning_rate="0.002",
+    learning_rate_note="""
+        0.002 here (Adam's 0.001 elsewhere): on digits and MNIST-5k the
+        best epoch came in 20-40 epochs instead of 25-90.""",
     stratified=True,
     class_weight="class",
     plural="es",
@@ -39,8 +39,10 @@ class CNNClassifier(NeuralClassifierBase):
 
     Parameters
     ----------
-    filters : tuple of int, default=(32, 64)
+    filters : tuple of int, default=(16, 32)
         Number of filters of each convolution block; one block per entry.
+        (32, 64), the default before, was as accurate on MNIST-5k (0.982)
+        at 1.6x the time per epoch.
     kernel_size : int, default=3
         Size of the convolution window along each spatial axis.
     pool_size : int, default=2
@@ -56,8 +58,11 @@ class CNNClassifier(NeuralClassifierBase):
         rows of ``X`` as images. ``None``: 3-D and 4-D ``X`` are images as
         they are, and flat 2-D ``X`` is read as one-dimensional signals
         (convolution along the feature axis).
-    dropout : float, default=0.25
-        Dropout rate after each convolution block and dense layer.
+    dropout : float, default=0.1
+        Dropout rate after each convolution block and dense layer. With
+        ``augment`` shifting the images, 0.25 on top held (16, 32) filters
+        back: digits 0.980 against 0.991, MNIST-5k 0.980 against 0.981
+        (seeds 0-2).
     augment : float, default=0.1
         Data augmentation in training: every image of every batch is shifted
         by a random amount up to this fraction of its height and width
@@ -115,21 +120,21 @@ class CNNClassifier(NeuralClassifierBase):
     def __init__(
         self,
         *,
-        filters=(32, 64),
+        filters=(16, 32),
         kernel_size=3,
         pool_size=2,
         dense_units=(128,),
         activation="relu",
         image_shape=None,
-        dropout=0.25,
+        dropout=0.1,
         augment=0.1,
         epochs=200,
         batch_size=64,
         optimizer="adam",
-        learning_rate=None,
+        learning_rate=0.002,
         early_stopping=True,
         validation_fraction=0.1,
-        n_iter_no_change=20,
+        n_iter_no_change=10,
         tol=1e-4,
         callbacks=None,
         class_weight=None,

@@ -15,8 +15,8 @@ def test_default_cnn_reaches_99_percent_on_digits():
     X_train, X_test, y_train, y_test = digits_split()  # stratified 75/25, seed 0
     clf = CNNClassifier(random_state=0).fit(X_train, y_train)
     assert clf.n_iter_ < clf.epochs  # early stopping did stop it
-    # 0.991-0.993 over seeds 0-2 (benchmarks/bench_quality.py --cnn); the
-    # old defaults, without augmentation, 0.978-0.984
+    # 0.989-0.993 over seeds 0-2 (benchmarks/bench_quality.py --cnn); the
+    # first defaults, without augmentation, 0.978-0.984
     assert clf.score(X_test, y_test) >= 0.985
 
 
