@@ -108,6 +108,10 @@ class NeuralEstimatorBase(TrainingLoop, BaseEstimator):
     #: by length and padded only to their own longest sequence.
     _sequence_input = False
 
+    #: The step ``learning_rate=None`` means with ``optimizer="adam"`` (the
+    #: default); ``None`` here: Adam's own 0.001.
+    _adam_learning_rate = None
+
     # ------------------------------------------------------------------ fit
 
     #: Whether ``fit`` learns from ``X`` alone (the autoencoders): then
@@ -387,6 +391,10 @@ class NeuralEstimatorBase(TrainingLoop, BaseEstimator):
             )
         if self.learning_rate is not None:
             optimizer.learning_rate = self.learning_rate
+        elif self.optimizer == "adam" and self._adam_learning_rate:
+            # the estimator's own tuned step, for the default optimizer only:
+            # another optimizer, or an instance, keeps its own rate
+            optimizer.learning_rate = self._adam_learning_rate
         return optimizer
 
     def _fit_seed(self, continuing):

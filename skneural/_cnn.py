@@ -15,10 +15,10 @@ _TRAINING_PARAMS = _docs.training_params(
     batch_size_note="""
         64 here (32 elsewhere): with ``augment``, as accurate in fewer
         steps (``benchmarks/bench_quality.py --cnn``).""",
-    learning_rate="0.002",
     learning_rate_note="""
-        0.002 here (Adam's 0.001 elsewhere): on digits and MNIST-5k the
-        best epoch came in 20-40 epochs instead of 25-90.""",
+        Here ``None`` with ``optimizer="adam"`` means 0.002, not Adam's
+        0.001: on digits and MNIST-5k the best epoch came after 20-40
+        epochs instead of 25-90.""",
     stratified=True,
     class_weight="class",
     plural="es",
@@ -106,6 +106,8 @@ class CNNClassifier(NeuralClassifierBase):
     (3,)
     """
 
+    _adam_learning_rate = 0.002  # learning_rate=None with Adam
+
     _parameter_constraints = {
         **NeuralClassifierBase._parameter_constraints,
         "filters": [tuple, list],
@@ -131,7 +133,7 @@ class CNNClassifier(NeuralClassifierBase):
         epochs=200,
         batch_size=64,
         optimizer="adam",
-        learning_rate=0.002,
+        learning_rate=None,
         early_stopping=True,
         validation_fraction=0.1,
         n_iter_no_change=10,

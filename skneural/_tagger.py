@@ -24,11 +24,11 @@ _TRAINING_PARAMS = _docs.training_params(
     "sentences",
     class_weight="tag",
     batch_size="64",
-    learning_rate="0.004",
     learning_rate_note="""
-        0.004 with 64 sentences a batch here (Adam's 0.001 with 32
-        elsewhere): on the hironsan NER corpus, fits of about 25 epochs
-        instead of 40-50, as accurate (``benchmarks/bench_tagger.py``).""",
+        Here ``None`` with ``optimizer="adam"`` means 0.004, not Adam's
+        0.001: with 64 sentences a batch, fits on the hironsan NER corpus
+        took about 25 epochs instead of 40-50, as accurate
+        (``benchmarks/bench_tagger.py``).""",
     n_iter_no_change="5",
     n_iter_no_change_note="""
         5 here (10 elsewhere): on the hironsan NER corpus no fit found a
@@ -139,6 +139,8 @@ class BiLSTMTagger(NeuralEstimatorBase):
 
     _sequence_input = True
 
+    _adam_learning_rate = 0.004  # learning_rate=None with Adam
+
     _parameter_constraints = {
         **NeuralEstimatorBase._parameter_constraints,
         "units": [Interval(Integral, 1, None, closed="left"), tuple, list],
@@ -175,7 +177,7 @@ class BiLSTMTagger(NeuralEstimatorBase):
         epochs=200,
         batch_size=64,
         optimizer="adam",
-        learning_rate=0.004,
+        learning_rate=None,
         early_stopping=True,
         validation_fraction=0.1,
         n_iter_no_change=5,

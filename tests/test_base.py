@@ -386,6 +386,12 @@ def test_optimizer_instances_are_copied_per_fit(small_digits):
     est2 = CNNClassifier(optimizer="sgd", learning_rate=0.2, **FAST_CNN)
     est2.set_params(epochs=1).fit(X, y)
     assert float(est2.model_.optimizer.learning_rate) == pytest.approx(0.2)
+    # learning_rate=None: the CNN's own step with Adam, the default of any
+    # other optimizer named
+    est2.set_params(learning_rate=None).fit(X, y)
+    assert float(est2.model_.optimizer.learning_rate) == pytest.approx(0.01)
+    est2.set_params(optimizer="adam").fit(X, y)
+    assert float(est2.model_.optimizer.learning_rate) == pytest.approx(0.002)
 
 
 @pytest.mark.parametrize("name", ["CNNClassifier", "AutoencoderAnomalyDetector"])
