@@ -13,13 +13,13 @@ from .preprocessing import as_sequence_list, pad_sequences
 
 #: Why the LSTM's default step is not Adam's (for the docstring).
 LEARNING_RATE_NOTE = """
-        The default here is 0.003: with Adam's 0.001, LSTMs on small sets
-        often stayed longer at chance."""
+        Here ``None`` with ``optimizer="adam"`` means 0.003, not Adam's
+        0.001: with 0.001, LSTMs on small sets often stayed longer at
+        chance."""
 
 
 _TRAINING_PARAMS = _docs.training_params(
     "sequences",
-    learning_rate="0.003",
     learning_rate_note=LEARNING_RATE_NOTE,
     stratified=True,
     class_weight="class",
@@ -121,6 +121,8 @@ class LSTMSequenceClassifier(NeuralClassifierBase):
 
     _sequence_input = True
 
+    _adam_learning_rate = 0.003  # learning_rate=None with Adam
+
     _parameter_constraints = {
         **NeuralClassifierBase._parameter_constraints,
         "units": [Interval(Integral, 1, None, closed="left"), tuple, list],
@@ -152,7 +154,7 @@ class LSTMSequenceClassifier(NeuralClassifierBase):
         epochs=200,
         batch_size=32,
         optimizer="adam",
-        learning_rate=0.003,
+        learning_rate=None,
         early_stopping=True,
         validation_fraction=0.1,
         n_iter_no_change=10,

@@ -300,3 +300,15 @@ def test_batches_are_cut_to_their_longest_sequence():
     assert [a.shape for a in rounded] == [(2, 16), (2, 16)]  # 9 -> 16
     # only JAX compiles per shape: TensorFlow's step is traced for any length
     assert _backend.compiles_per_shape() == (keras.backend.backend() == "jax")
+
+
+def test_default_step_is_the_lstms_own_and_an_optimizer_keeps_its_rate():
+    import keras
+
+    X, y = np.random.RandomState(0).rand(20, 5, 1), np.arange(20) % 2
+    params = dict(units=2, epochs=1, random_state=0)
+    est = LSTMSequenceClassifier(**params).fit(X, y)
+    assert float(est.model_.optimizer.learning_rate) == pytest.approx(0.003)
+    sgd = keras.optimizers.SGD(learning_rate=0.05)
+    est = LSTMSequenceClassifier(optimizer=sgd, **params).fit(X, y)
+    assert float(est.model_.optimizer.learning_rate) == pytest.approx(0.05)
