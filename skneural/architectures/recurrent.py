@@ -22,6 +22,7 @@ def build_recurrent_classifier(
     frame_length=1,
     conv_filters=None,
     conv_kernel_sizes=(8, 5, 3),
+    conv_frame_length=1,
     seed=None,
 ):
     """Masked (stacked, optionally bidirectional) LSTM/GRU -> softmax,
@@ -60,14 +61,17 @@ def build_recurrent_classifier(
         Filters of each block of a fully convolutional branch beside the
         recurrent one, as in LSTM-FCN (Karim et al., 2017): Conv1D, batch
         normalisation and ReLU per block, then global average pooling,
-        concatenated with the recurrent layers' output. The branch reads the
-        steps themselves (not frames). Padded steps are set to 0 before
-        every convolution, so a real step sees beyond a sequence's end what
-        ``padding="same"`` gives an unpadded sequence (zeros); batch
-        statistics and the average skip them: padding never changes a
-        prediction. None: no branch.
+        concatenated with the recurrent layers' output. Padded steps are set
+        to 0 before every convolution, so a real step sees beyond a
+        sequence's end what ``padding="same"`` gives an unpadded sequence
+        (zeros); batch statistics and the average skip them: padding never
+        changes a prediction. None: no branch.
     conv_kernel_sizes : tuple of int, default=(8, 5, 3)
         Window of each convolution block (one per ``conv_filters`` entry).
+    conv_frame_length : int, default=1
+        Timesteps the convolutional branch reads as one position (frames, as
+        ``frame_length`` for the recurrent layers): its windows span this
+        many times as many steps, at this fraction of the cost.
     seed : int, default=None
         Seeds every initialiser and dropout (:class:`Seeds`).
 
@@ -110,7 +114,13 @@ def build_recurrent_classifier(
             [
                 x,
                 _conv_branch(
-                    keras, standardized, mask, conv_filters, conv_kernel_sizes, seeds
+                    keras,
+                    FrameSteps(conv_frame_length, name="conv_frames")(
+                        standardized, mask
+                    ),
+                    conv_filters,
+                    conv_kernel_sizes,
+                    seeds,
                 ),
             ]
         )
@@ -119,10 +129,10 @@ def build_recurrent_classifier(
     return keras.Model([values, mask], outputs, name="recurrent_classifier")
 
 
-def _conv_branch(keras, values, mask, filters, kernel_sizes, seeds):
-    """LSTM-FCN's convolution blocks and masked global average pooling."""
-    # FrameSteps(1) zeroes the padded steps and gives the boolean step mask
-    x, steps = FrameSteps(1, name="conv_steps")(values, mask)
+def _conv_branch(keras, framed, filters, kernel_sizes, seeds):
+    """LSTM-FCN's convolution blocks and masked global average pooling,
+    over ``FrameSteps``' output (padded steps already 0)."""
+    x, steps = framed
     for i, (n_filters, width) in enumerate(zip(filters, kernel_sizes)):
         x = keras.layers.Conv1D(
             n_filters,
@@ -139,5 +149,7 @@ def _conv_branch(keras, values, mask, filters, kernel_sizes, seeds):
             x, mask=steps
         )
         x = keras.layers.Activation("relu", name=f"conv_relu_{i}")(x)
-        x, _ = FrameSteps(1, name=f"conv_steps_{i}")(x, mask)
+        # padded frames back to 0, so the next window sees what it would
+        # beyond the end of an unpadded sequence
+        x, _ = FrameSteps(1, name=f"conv_steps_{i}")(x, steps)
     return keras.layers.GlobalAveragePooling1D(name="conv_pool")(x, mask=steps)
