@@ -10,15 +10,18 @@ from . import _docs
 from ._base import check_positive_ints
 from ._classifier import NeuralClassifierBase
 
+#: The step ``learning_rate=None`` means with the default Adam.
+ADAM_STEP = 0.002
+
 _TRAINING_PARAMS = _docs.training_params(
     batch_size="64",
     batch_size_note="""
         64 here (32 elsewhere): with ``augment``, as accurate in fewer
         steps (``benchmarks/bench_quality.py --cnn``).""",
+    adam_step=ADAM_STEP,
     learning_rate_note="""
-        Here ``None`` with ``optimizer="adam"`` means 0.002, not Adam's
-        0.001: on digits and MNIST-5k the best epoch came after 20-40
-        epochs instead of 25-90.""",
+        on digits and MNIST-5k the best epoch came after 20-40 epochs
+        instead of 25-90.""",
     stratified=True,
     class_weight="class",
     plural="es",
@@ -106,7 +109,7 @@ class CNNClassifier(NeuralClassifierBase):
     (3,)
     """
 
-    _adam_learning_rate = 0.002  # learning_rate=None with Adam
+    _adam_learning_rate = ADAM_STEP
 
     _parameter_constraints = {
         **NeuralClassifierBase._parameter_constraints,

@@ -20,7 +20,7 @@ _TRAINING_PARAMS = """\
         {Rows} per mini-batch; "auto" is ``min(200, n_samples)``.{batch_size_note}
     optimizer : str or keras.optimizers.Optimizer, default="adam"
         Optimizer name or instance (an instance is copied for every fit).
-    learning_rate : float, default={learning_rate}
+    learning_rate : float, default=None
         Step size; ``None`` keeps the optimizer's default (0.001 for Adam)
         or an optimizer instance's own.{learning_rate_note}
     early_stopping : bool, default=True
@@ -89,7 +89,7 @@ _TRAINING_ATTRIBUTES = """\
 def training_params(
     rows="samples",
     *,
-    learning_rate="None",
+    adam_step=None,
     learning_rate_note="",
     batch_size="32",
     batch_size_note="",
@@ -103,14 +103,23 @@ def training_params(
     """The numpydoc entries ``epochs`` ... ``warm_start``.
 
     ``rows``: what one training row is ("samples", "sequences", ...);
+    ``adam_step``: the estimator's ``_adam_learning_rate``, which
+    ``learning_rate=None`` means with the default Adam, said before
+    ``learning_rate_note`` (the reason);
     ``class_weight``: what it weighs ("class", "tag"), or None where the
     estimator has no ``class_weight``; ``plural``: the ending of its plural.
     """
     return _TRAINING_PARAMS.format(
         rows=rows,
         Rows=rows[:1].upper() + rows[1:],
-        learning_rate=learning_rate,
-        learning_rate_note=learning_rate_note,
+        learning_rate_note=(
+            f"""
+        Here ``None`` with ``optimizer="adam"`` means {adam_step:g}, not
+        Adam's 0.001:"""
+            if adam_step
+            else ""
+        )
+        + learning_rate_note,
         batch_size=batch_size,
         batch_size_note=batch_size_note,
         n_iter_no_change=n_iter_no_change,

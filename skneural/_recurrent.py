@@ -11,16 +11,15 @@ from ._base import check_positive_ints
 from ._classifier import NeuralClassifierBase
 from .preprocessing import as_sequence_list, pad_sequences
 
-#: Why the LSTM's default step is not Adam's (for the docstring).
-LEARNING_RATE_NOTE = """
-        Here ``None`` with ``optimizer="adam"`` means 0.003, not Adam's
-        0.001: with 0.001, LSTMs on small sets often stayed longer at
-        chance."""
+#: The step ``learning_rate=None`` means with the default Adam.
+ADAM_STEP = 0.003
 
 
 _TRAINING_PARAMS = _docs.training_params(
     "sequences",
-    learning_rate_note=LEARNING_RATE_NOTE,
+    adam_step=ADAM_STEP,
+    learning_rate_note="""
+        with 0.001, LSTMs on small sets often stayed longer at chance.""",
     stratified=True,
     class_weight="class",
     plural="es",
@@ -145,7 +144,7 @@ class LSTMSequenceClassifier(NeuralClassifierBase):
 
     _sequence_input = True
 
-    _adam_learning_rate = 0.003  # learning_rate=None with Adam
+    _adam_learning_rate = ADAM_STEP
 
     _parameter_constraints = {
         **NeuralClassifierBase._parameter_constraints,

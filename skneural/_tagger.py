@@ -20,14 +20,17 @@ from .preprocessing import (
     word_vector_table,
 )
 
+#: The step ``learning_rate=None`` means with the default Adam.
+ADAM_STEP = 0.004
+
 _TRAINING_PARAMS = _docs.training_params(
     "sentences",
     class_weight="tag",
     batch_size="64",
+    adam_step=ADAM_STEP,
     learning_rate_note="""
-        Here ``None`` with ``optimizer="adam"`` means 0.004, not Adam's
-        0.001: with 64 sentences a batch, fits on the hironsan NER corpus
-        took about 25 epochs instead of 40-50, as accurate
+        with 64 sentences a batch, fits on the hironsan NER corpus took
+        about 25 epochs instead of 40-50, as accurate
         (``benchmarks/bench_tagger.py``).""",
     n_iter_no_change="5",
     n_iter_no_change_note="""
@@ -139,7 +142,7 @@ class BiLSTMTagger(NeuralEstimatorBase):
 
     _sequence_input = True
 
-    _adam_learning_rate = 0.004  # learning_rate=None with Adam
+    _adam_learning_rate = ADAM_STEP
 
     _parameter_constraints = {
         **NeuralEstimatorBase._parameter_constraints,
