@@ -8,6 +8,7 @@ from sklearn.utils.validation import validate_data
 
 from . import _docs
 from ._base import check_positive_ints
+from ._batching import merge_moments
 from ._classifier import NeuralClassifierBase
 from .preprocessing import as_sequence_list, pad_sequences
 
@@ -57,7 +58,10 @@ class LSTMSequenceClassifier(NeuralClassifierBase):
     different lengths are padded inside and masked, so padding never changes
     a prediction, and sequences at predict time may be longer or shorter than
     any seen in ``fit``. Features are standardised inside the network with
-    statistics learned in ``fit`` (padding ignored).
+    statistics learned in ``fit`` (padding ignored). When the training
+    sequences differ in length, each sequence's log length (read from its
+    mask, standardised over the training sequences) joins the features the
+    output layer reads: averages over the real steps do not see duration.
 
     Parameters
     ----------
@@ -248,12 +252,26 @@ class LSTMSequenceClassifier(NeuralClassifierBase):
             self._max_length = self._running(
                 "max_length", max(len(s) for s in seqs), max
             )
+            self._log_length = self._length_statistics(seqs)
         elif n_features != self.n_features_in_:
             raise ValueError(
                 f"X has {n_features} features per timestep, but "
                 f"{type(self).__name__} was fitted with {self.n_features_in_}."
             )
         return pad_sequences(seqs)
+
+    def _length_statistics(self, seqs):
+        """Mean and standard deviation of the training sequences' log
+        lengths (merged over a dataset's batches), or None when every
+        sequence is as long: length then says nothing."""
+        logs = np.log([len(s) for s in seqs])
+        count, mean, m2 = self._running(
+            "log_length",
+            (len(logs), logs.mean(), ((logs - logs.mean()) ** 2).sum()),
+            merge_moments,
+        )
+        std = float(np.sqrt(m2 / count))
+        return None if std < 1e-3 else (float(mean), std)
 
     def _build_network(self, X, y, seed):
         from .architectures import build_recurrent_classifier
@@ -280,6 +298,7 @@ class LSTMSequenceClassifier(NeuralClassifierBase):
             else tuple(self.conv_filters),
             conv_kernel_sizes=tuple(self.conv_kernel_sizes),
             conv_frame_length=conv_frame_length(self._max_length, self.frame_length),
+            log_length=self._log_length,
             seed=seed,
         )
 

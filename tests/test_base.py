@@ -8,7 +8,6 @@ import pickle
 import random
 import subprocess
 import sys
-import textwrap
 
 import joblib
 import numpy as np
@@ -113,27 +112,6 @@ def test_same_seed_same_predictions_in_one_process(small_digits, fitted_cnn):
     assert np.array_equal(fitted_cnn.predict_proba(X), again.predict_proba(X))
     other = CNNClassifier(**{**FAST_CNN, "random_state": 1}).fit(X, y)
     assert not np.array_equal(fitted_cnn.predict_proba(X), other.predict_proba(X))
-
-
-def test_same_seed_same_predictions_across_processes(small_digits, fitted_cnn):
-    X, y = small_digits
-    code = textwrap.dedent(
-        f"""
-        import sys, pickle
-        import numpy as np
-        from sklearn.datasets import load_digits
-        from skneural import CNNClassifier
-        X, y = load_digits(return_X_y=True)
-        keep = np.isin(y, [0, 1, 2, 3])
-        X, y = X[keep][:400], y[keep][:400]
-        est = CNNClassifier(**{FAST_CNN!r}).fit(X, y)
-        sys.stdout.buffer.write(pickle.dumps(est.predict_proba(X)))
-        """
-    )
-    out = subprocess.run(
-        [sys.executable, "-c", code], capture_output=True, check=True
-    ).stdout
-    assert np.array_equal(pickle.loads(out), fitted_cnn.predict_proba(X))
 
 
 def test_fit_leaves_global_random_state_untouched(small_digits):
@@ -348,12 +326,18 @@ def test_pipeline_grid_search(small_digits):
     X, y = small_digits
     cnn = CNNClassifier(**{**FAST_CNN, "epochs": 8, "batch_size": 16})
     pipe = Pipeline([("cnn", cnn)])
-    # in worker processes (serial searches are tested throughout)
-    search = GridSearchCV(pipe, {"cnn__filters": [(4,), (8,)]}, cv=2, n_jobs=2)
+    grid = {"cnn__filters": [(4,), (8,)]}
+    # in joblib's worker processes (fresh interpreters): a seeded fit is the
+    # same there as here, to the last bit of every fold's log loss
+    search = GridSearchCV(pipe, grid, cv=2, n_jobs=2, scoring="neg_log_loss")
     search.fit(X, y)
+    serial = GridSearchCV(pipe, grid, cv=2, scoring="neg_log_loss", refit=False)
+    serial.fit(X, y)
+    for key in ("split0_test_score", "split1_test_score"):
+        np.testing.assert_array_equal(search.cv_results_[key], serial.cv_results_[key])
     assert search.best_params_["cnn__filters"] in [(4,), (8,)]
-    assert search.best_score_ > 0.8
-    assert search.score(X, y) > 0.8
+    assert search.best_score_ > -0.5  # log loss; chance (4 classes) is -1.39
+    assert (search.predict(X) == y).mean() > 0.8
 
 
 def test_dataframe_input_records_feature_names(small_digits):

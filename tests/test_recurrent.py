@@ -102,6 +102,30 @@ def test_on_long_sequences_the_branch_reads_frames():
     assert np.allclose(alone, in_batch, atol=1e-6)
 
 
+def test_sequence_length_is_a_feature_when_lengths_vary(fitted_lstm):
+    """The output reads each sequence's standardised log length (from the
+    mask, so padding cannot change it); equal lengths add no feature."""
+    import keras
+
+    X, _ = first_step_task(ragged=True)
+    logs = np.log([len(s) for s in X])
+    model = fitted_lstm.model_
+    probe = keras.Model(model.inputs, model.get_layer("length").output)
+    rng = np.random.RandomState(3)
+    seqs = [rng.normal(size=(t, 2)) for t in (1, 7, 30)]
+    for padded_to in (30, 90):
+        # a zero sequence of padded_to steps sets the padded length
+        values, mask = pad_sequences(seqs + [np.zeros((padded_to, 2))])
+        got = np.asarray(probe([values, mask]))[:3, 0]
+        want = (np.log([1, 7, 30]) - logs.mean()) / logs.std()
+        assert np.allclose(got, want, rtol=1e-5, atol=1e-6)
+    assert model.get_layer("with_length").output.shape[-1] == 8 + 64 + 1
+    X_equal, y_equal = first_step_task()
+    est = LSTMSequenceClassifier(**{**FAST, "epochs": 1}).fit(X_equal, y_equal)
+    layers = {layer.name for layer in est.model_.layers}
+    assert "length" not in layers and "with_length" not in layers
+
+
 def _masked_moments(est, X):
     """Per convolution block: the mean and variance of its outputs over the
     real steps (frames) of ``X``, at inference."""

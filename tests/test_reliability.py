@@ -159,15 +159,23 @@ def test_negative_sample_weight_is_refused(case):
 def test_tagger_sample_weight_weighs_sentences(crf):
     # Half the training sentences carry wrong tags (shifted by one class);
     # weighted 0 they are ignored, weighted 1 they spoil the tagger.
-    # 200 sentences, 15 epochs, seeds 0-2: weighted 0.78-0.81 token accuracy,
-    # unweighted 0.45-0.52 (both outputs)
+    # 200 sentences, 15 epochs, seeds 0-2: weighted 0.88-0.93 token accuracy,
+    # unweighted 0.45-0.49 (both outputs). The task reads the next word, not
+    # its spelling: no character features (a smaller network to trace)
     X, y = make_lookahead_tagging(200, random_state=0)
     X_test, y_test = make_lookahead_tagging(100, random_state=1)
     tags = sorted({t for s in y for t in s})
     shift = {t: tags[(i + 1) % len(tags)] for i, t in enumerate(tags)}
     noisy = [[shift[t] for t in s] if i % 2 else s for i, s in enumerate(y)]
     w = np.where(np.arange(len(y)) % 2, 0.0, 1.0)
-    kw = dict(units=16, crf=crf, epochs=15, early_stopping=False, random_state=0)
+    kw = dict(
+        units=16,
+        crf=crf,
+        char_features=False,
+        epochs=15,
+        early_stopping=False,
+        random_state=0,
+    )
     weighted = BiLSTMTagger(**kw).fit(X, noisy, sample_weight=w)
     unweighted = BiLSTMTagger(**kw).fit(X, noisy)
     assert weighted.score(X_test, y_test) > 0.7

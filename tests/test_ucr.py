@@ -18,9 +18,10 @@ datasets = pytest.importorskip("aeon.datasets")  # in the test extra
 @pytest.mark.parametrize(
     "name, minimum",
     [
-        ("GunPoint", 0.96),
-        # slow: the default suite keeps one development set (GunPoint)
-        pytest.param("ItalyPowerDemand", 0.95, marks=pytest.mark.slow),
+        # the default suite keeps one development set, the quickest to fit
+        # (9 s here against GunPoint's 21 s); seeds 0-4 gave 0.958-0.966
+        ("ItalyPowerDemand", 0.95),
+        pytest.param("GunPoint", 0.96, marks=pytest.mark.slow),
     ],
 )
 def test_default_lstm_on_ucr(name, minimum):

@@ -112,6 +112,22 @@ class ReduceMax(keras.layers.Layer):
 
 
 @keras.saving.register_keras_serializable(package="skneural")
+class LogLength(keras.layers.Layer):
+    """Log of each sequence's number of real steps, from its step mask.
+
+    Takes a boolean mask of shape ``(batch, timesteps)``; returns shape
+    ``(batch, 1)``. It reads the mask only, so padding never changes it.
+    """
+
+    def call(self, steps_mask):
+        n = ops.sum(ops.cast(steps_mask, "float32"), axis=1, keepdims=True)
+        return ops.log(ops.maximum(n, 1.0))
+
+    def compute_output_shape(self, input_shape):
+        return (input_shape[0], 1)
+
+
+@keras.saving.register_keras_serializable(package="skneural")
 class MaskedTagLoss(keras.losses.Loss):
     """Per-token softmax cross-entropy, zero at padding.
 

@@ -3,7 +3,7 @@
 import keras
 
 from ._common import Seeds, bidirectional_layer, dense_stack, normalization
-from .layers import ChronoInitializer, FrameSteps
+from .layers import ChronoInitializer, FrameSteps, LogLength, Standardize
 
 
 def build_recurrent_classifier(
@@ -23,6 +23,7 @@ def build_recurrent_classifier(
     conv_filters=None,
     conv_kernel_sizes=(8, 5, 3),
     conv_frame_length=1,
+    log_length=None,
     seed=None,
 ):
     """Masked (stacked, optionally bidirectional) LSTM/GRU -> softmax,
@@ -72,6 +73,12 @@ def build_recurrent_classifier(
         Timesteps the convolutional branch reads as one position (frames, as
         ``frame_length`` for the recurrent layers): its windows span this
         many times as many steps, at this fraction of the cost.
+    log_length : (float, float), default=None
+        Mean and standard deviation of the log sequence lengths in the
+        training data. Given, each sequence's standardised log length
+        (:class:`LogLength`, read from the mask) joins the features the
+        output reads: the average pooling of the convolutional branch does
+        not see how long a sequence is. None: no length feature.
     seed : int, default=None
         Seeds every initialiser and dropout (:class:`Seeds`).
 
@@ -124,6 +131,11 @@ def build_recurrent_classifier(
                 ),
             ]
         )
+    if log_length is not None:
+        length = Standardize(mean=log_length[0], scale=log_length[1], name="length")(
+            LogLength(name="log_length")(mask)
+        )
+        x = keras.layers.Concatenate(name="with_length")([x, length])
     x = dense_stack(keras, x, dense_units, "relu", dropout, "dense", seeds)
     outputs = seeds.dense(keras, n_classes, "output", "softmax")(x)
     return keras.Model([values, mask], outputs, name="recurrent_classifier")
