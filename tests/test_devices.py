@@ -54,7 +54,7 @@ ONE = (
 # 901 training rows: 811 train in batches of 64 (the last of 43 rows, which
 # does not divide between 2 devices) and 90 are held out for early stopping
 X_train, y_train, X_test, y_test = X[:901], y[:901], X[901:], y[901:]
-kw = dict(hidden_layer_sizes=(64,), batch_size=64, epochs=20, random_state=0)
+kw = dict(hidden_layer_sizes=(64,), batch_size=64, epochs=10, random_state=0)
 single = skneural.NeuralClassifier(**kw).fit(X_train, y_train)
 placed.clear()
 parallel = skneural.NeuralClassifier(distribution="data_parallel", **kw)
@@ -143,7 +143,9 @@ def test_data_parallel_trains_on_two_devices_as_well_as_on_one():
     assert out["weights_on"] == 2
     assert out["placed"] == [0, 2]
     single, parallel = out["accuracy"]
-    assert parallel >= single - 0.02 and parallel > 0.85  # chance: 0.1
+    # 10 epochs: 0.85 on one device and on two here (20 epochs: 0.90);
+    # chance is 0.1
+    assert parallel >= single - 0.02 and parallel > 0.75
     # the same computation, summed in another order across the devices
     np.testing.assert_allclose(out["val_loss"][1], out["val_loss"][0], rtol=1e-3)
     assert out["pickle_equal"]
