@@ -119,8 +119,10 @@ class LogLength(keras.layers.Layer):
     ``(batch, 1)``. It reads the mask only, so padding never changes it.
     """
 
-    def call(self, steps_mask):
-        n = ops.sum(ops.cast(steps_mask, "float32"), axis=1, keepdims=True)
+    # the argument is named ``inputs``: Keras before 3.9 passes
+    # compute_output_shape the shape of an argument of that name only
+    def call(self, inputs):
+        n = ops.sum(ops.cast(inputs, "float32"), axis=1, keepdims=True)
         return ops.log(ops.maximum(n, 1.0))
 
     def compute_output_shape(self, input_shape):
