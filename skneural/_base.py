@@ -450,7 +450,8 @@ class NeuralEstimatorBase(TrainingLoop, BaseEstimator):
         results. Now a prediction does not depend on the order of the rows,
         and identical rows always get identical outputs.
         """
-        fn = _backend.inference_function(self.model_ if model is None else model)
+        model = self.model_ if model is None else model
+        fn = _backend.inference_function(model, self._inference_key(model))
         if n_rows(X) == 1:
             return fn(X)
         first, inverse = distinct_rows(X)
@@ -463,6 +464,19 @@ class NeuralEstimatorBase(TrainingLoop, BaseEstimator):
             for start in range(0, n, PREDICT_CHUNK)
         ]
         return np.concatenate(parts, axis=0)[inverse]
+
+    def _inference_key(self, model):
+        """For :func:`_backend.inference_function`: a callable naming what
+        ``model`` computes, where its traced predictions may be shared with
+        the networks of other fits (as shells are); else None."""
+        if not self._reuses_shells(model) or getattr(self, "n_devices_", 1) != 1:
+            return None
+        import keras
+
+        return lambda: _shells.network_key(
+            model,
+            [type(self).__module__, type(self).__qualname__, keras.backend.backend()],
+        )
 
     # ------------------------------------------------------------- pickling
 

@@ -88,15 +88,64 @@ def give_back(key, shell):
 
 
 def clear():
-    """Drop every idle shell (their traced functions go with them)."""
+    """Drop every idle shell and shared inference function (their traced
+    functions go with them)."""
     with _lock:
         _idle.clear()
+        _inference.clear()
 
 
 def n_idle():
     """Number of idle shells kept (all architectures)."""
     with _lock:
         return sum(len(s) for s in _idle.values())
+
+
+_inference = collections.OrderedDict()  # network key -> stateless function
+
+
+def network_key(model, extra):
+    """What ``model`` computes, as a string: its configuration less names
+    and seeds (:func:`architecture_key`'s), and ``extra``."""
+    described = {"network": model.get_config(), "extra": extra}
+    return json.dumps(_canonical(described), sort_keys=True, default=repr)
+
+
+def shared_inference(key, make):
+    """The inference function shared by the networks of ``key``; ``make()``
+    makes it the first time (it takes the weights as arguments, so any
+    network of ``key`` runs on it). At most ``MAX_ARCHITECTURES`` kept."""
+    with _lock:
+        function = _inference.get(key)
+        if function is not None:
+            _inference.move_to_end(key)
+            return function
+    function = make()  # (tracing happens on the first call, not here)
+    with _lock:
+        function = _inference.setdefault(key, function)
+        _inference.move_to_end(key)
+        while len(_inference) > MAX_ARCHITECTURES:
+            _inference.popitem(last=False)
+    return function
+
+
+#: Fewest rows of an embedding table (:func:`table_rows`).
+MIN_TABLE_ROWS = 16
+
+
+def table_rows(n_ids):
+    """Rows of an embedding table for ``n_ids`` ids: the next power of two.
+
+    A vocabulary learned in ``fit`` differs from fold to fold of a search,
+    and a table's size is part of the network (and of its trace): each fold
+    would trace its own steps. Rounded up, folds of similar vocabularies
+    share one shell; the extra rows are never looked up, so they never
+    train, and cost at most as much memory again as the table itself.
+
+    >>> table_rows(5), table_rows(16), table_rows(17), table_rows(9000)
+    (16, 16, 32, 16384)
+    """
+    return max(MIN_TABLE_ROWS, 1 << (int(n_ids) - 1).bit_length())
 
 
 def architecture_key(model, arrays, dynamic_length, extra):

@@ -10,6 +10,7 @@ from sklearn.utils.validation import check_is_fitted
 
 from . import _docs, _labels, _streaming
 from ._base import NeuralEstimatorBase, check_positive_ints
+from ._shells import table_rows
 from .preprocessing import (
     as_sequence_list,
     build_vocabulary,
@@ -406,12 +407,21 @@ class BiLSTMTagger(NeuralEstimatorBase):
         if self.token_input_:
             return build_tagger(
                 len(self.classes_),
-                vocab_size=len(self.vocabulary_) + 2,
-                n_chars=len(self.char_vocabulary_) + 2 if self.char_features else None,
+                # tables rounded up: the folds of a search share a trace
+                vocab_size=table_rows(len(self.vocabulary_) + 2),
+                n_chars=(
+                    table_rows(len(self.char_vocabulary_) + 2)
+                    if self.char_features
+                    else None
+                ),
                 embedding_dim=self.embedding_dim,
                 char_embedding_dim=self.char_embedding_dim,
                 char_filters=self.char_filters,
-                n_shapes=len(self.shape_vocabulary_) + 2 if self._shapes() else None,
+                n_shapes=(
+                    table_rows(len(self.shape_vocabulary_) + 2)
+                    if self._shapes()
+                    else None
+                ),
                 word_vectors=self._take_vector_matrix(),
                 **common,
             )

@@ -20,7 +20,7 @@ ESTIMATORS = [
     CNNClassifier(filters=(8,), dense_units=(16,), **FAST),
     AutoencoderTransformer(n_components=1, hidden_layer_sizes=(16,), **FAST),
     AutoencoderAnomalyDetector(hidden_layer_sizes=(16,), **FAST),
-    LSTMSequenceClassifier(units=8, **FAST),
+    LSTMSequenceClassifier(units=8, conv_filters=(8,), conv_kernel_sizes=(3,), **FAST),
     # 30 epochs of a few batches are few Adam steps: a larger step size
     NeuralClassifier(hidden_layer_sizes=(16,), learning_rate=0.01, **FAST),
     NeuralRegressor(hidden_layer_sizes=(16,), learning_rate=0.01, **FAST),
@@ -77,6 +77,11 @@ def _expected_failed(estimator):
 
 @parametrize_with_checks(ESTIMATORS, expected_failed_checks=_expected_failed)
 def test_sklearn_compatible(estimator, check):
+    reason = _expected_failed(estimator).get(getattr(check, "func", check).__name__)
+    if reason:
+        # known not to hold, for the reason above: reported, not run (each
+        # would cost the suite a few seconds of fitting)
+        pytest.xfail(reason)
     check(estimator)
 
 

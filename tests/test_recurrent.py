@@ -87,14 +87,18 @@ def test_the_convolutional_branch_ignores_padding():
 
 
 def test_on_long_sequences_the_branch_reads_frames():
-    # beyond 256 steps the branch reads the recurrent layers' frames (4
-    # steps of 2 features a position), still blind to padding
+    # beyond 256 steps (typically: the geometric mean of the lengths) the
+    # branch reads the recurrent layers' frames (4 steps of 2 features a
+    # position), still blind to padding
     rng = np.random.RandomState(0)
-    X = [rng.normal(size=(t, 2)) for t in rng.randint(200, 300, size=40)]
+    kw = dict(conv_filters=(4,), conv_kernel_sizes=(3,), **{**FAST, "epochs": 1})
+    X = [rng.normal(size=(t, 2)) for t in rng.randint(260, 330, size=40)]
     y = [int(s[0, 0] > 0) for s in X]
-    est = LSTMSequenceClassifier(
-        conv_filters=(4,), conv_kernel_sizes=(3,), **{**FAST, "epochs": 1}
-    ).fit(X, y)
+    # most sequences short, one long: step by step (windows of 3 steps)
+    mostly_short = [s[: 20 + i] for i, s in enumerate(X[:-1])] + X[-1:]
+    est = LSTMSequenceClassifier(**kw).fit(mostly_short, y)
+    assert est.model_.get_layer("conv_0").kernel.shape == (3, 2, 4)
+    est = LSTMSequenceClassifier(**kw).fit(X, y)
     assert est.model_.get_layer("conv_0").kernel.shape == (3, 4 * 2, 4)
     short = [rng.normal(size=(t, 2)).astype(np.float32) for t in (5, 258)]
     alone = np.vstack([est.predict_proba([s]) for s in short])
@@ -343,7 +347,8 @@ def test_lstm_learns_a_long_dependency_where_simple_rnn_cannot():
 
 def test_lstm_gate_biases_get_chrono_initialisation_on_request():
     X, y = first_step_task(n=40, length=30)
-    one = {**FAST, "epochs": 1}
+    # (the recurrent layer's configuration is the point: no conv branch)
+    one = {**FAST, "epochs": 1, "conv_filters": None}
     est = LSTMSequenceClassifier(chrono_init=True, frame_length=1, **one).fit(X, y)
     config = est.model_.get_layer("lstm_0").get_config()
     assert config["unit_forget_bias"] is False
@@ -382,7 +387,7 @@ def test_frame_length_sets_the_recurrent_steps():
     X, y = first_step_task(n=40, length=12)
     for frame_length, frames in ((1, 12), (4, 3), (5, 3)):
         est = LSTMSequenceClassifier(
-            frame_length=frame_length, **{**FAST, "epochs": 1}
+            frame_length=frame_length, **{**FAST, "epochs": 1, "conv_filters": None}
         ).fit(X, y)
         framed, _ = est.model_.get_layer("frames")(
             np.zeros((1, 12, 2), "float32"), np.ones((1, 12), bool)

@@ -147,3 +147,30 @@ def test_held_out_batches_of_every_length_share_one_test_step():
             assert got[key] == pytest.approx(want[key], rel=1e-5, abs=1e-6)
     if _backend.import_keras().backend.backend() == "tensorflow":
         assert trainer._test_step.experimental_get_tracing_count() == 1
+
+
+def test_fits_of_one_architecture_share_one_traced_prediction(digits):
+    from skneural import _backend
+
+    X, y = digits
+    _shells.clear()
+    a = CNNClassifier(**CNN, random_state=0).fit(X, y)
+    proba_a = a.predict_proba(X)
+    b = CNNClassifier(**CNN, random_state=1).fit(X, y)
+    proba_b = b.predict_proba(X)
+    wider = CNNClassifier(**{**CNN, "filters": (8,)}, random_state=0).fit(X, y)
+    wider.predict_proba(X)
+    # a and b predicted through one traced function (their weights are its
+    # arguments); another architecture has its own
+    assert len(_shells._inference) == 2
+    assert not np.allclose(proba_a, proba_b)
+    np.testing.assert_array_equal(a.predict_proba(X), proba_a)
+    # each gives what its own network computes (a per-model trace, as for
+    # networks that may not share one): the same operations, so equal up to
+    # float32 rounding
+    for est in (a, b):
+        own = _backend._make_inference_function(est.model_)
+        own_proba = own(est._prepare_X(X, reset=False))
+        np.testing.assert_allclose(
+            est.predict_proba(X), own_proba, rtol=1e-5, atol=1e-7
+        )

@@ -231,7 +231,9 @@ def vector_task():
 
 def test_word_vectors_tag_words_never_seen_in_fit(vector_task):
     vectors, words, matrix, (X, Y), (X_new, Y_new) = vector_task
-    params = {**FAST, "epochs": 30}
+    # (the words are random letters: spelling says nothing, so no character
+    # features, a smaller network to trace)
+    params = {**FAST, "epochs": 30, "char_features": False}
     plain = BiLSTMTagger(**params).fit(X, Y)
     assert plain.score(X_new, Y_new) < 0.6  # 3 balanced tags: about 1/3
     tagger = BiLSTMTagger(word_vectors=vectors, **params).fit(X, Y)
@@ -353,7 +355,7 @@ def test_pickle_reproducibility_and_warm_start(later_data):
 
 def test_class_weight_changes_the_loss(later_data):
     (X, Y), _ = later_data
-    params = {**FAST, "epochs": 2, "early_stopping": False}
+    params = {**FAST, "epochs": 2, "early_stopping": False, "char_features": False}
     plain = BiLSTMTagger(**params).fit(X[:60], Y[:60])
     weighted = BiLSTMTagger(class_weight={"E": 5.0}, **params).fit(X[:60], Y[:60])
     assert weighted.tag_weights_.tolist() == [1.0, 1.0, 5.0]
@@ -376,8 +378,14 @@ def test_grid_search_and_cross_val_with_span_f1():
         Y.append(tags)
     # 45 sentences a fold are few steps: a larger step size learns the task
     # in 8 epochs (all folds 1.0 on seeds 0-2; at 0.001, 12 epochs gave
-    # 0.57-0.85)
-    params = {**FAST, "epochs": 8, "batch_size": 8, "learning_rate": 0.01}
+    # 0.57-0.85). Every word is seen in fit: no character features.
+    params = {
+        **FAST,
+        "epochs": 8,
+        "batch_size": 8,
+        "learning_rate": 0.01,
+        "char_features": False,
+    }
     scores = cross_val_score(BiLSTMTagger(**params), X, Y, cv=2)
     assert scores.mean() > 0.9  # token accuracy, the estimator's score
     search = GridSearchCV(
