@@ -11,6 +11,8 @@ serial search, and whether its scores equal the serial ones exactly):
   so their imports and first traces are included (target: <= 0.8x serial);
   then the same search again on the same workers, which joblib keeps
   between searches (a session's second search: imported and traced);
+- ``n_jobs=2`` in two threads of this process (joblib's ``"threading"``
+  backend), the traced networks of the serial runs dropped first;
 - Dask: a ``distributed.LocalCluster`` of 2 process workers with one thread
   each, through ``joblib.parallel_backend("dask")``; the cluster's start-up
   is timed apart, the workers' imports are included.
@@ -74,7 +76,7 @@ def main():
     from joblib import parallel_backend
     from joblib.externals.loky import get_reusable_executor
 
-    from skneural import _backend
+    from skneural import _backend, _shells
 
     _backend.import_keras()
     rows = []
@@ -91,6 +93,22 @@ def main():
             "n_jobs=1 (again)",
             time.perf_counter() - start,
             np.array_equal(scores(serial_again), scores(serial)),
+        )
+    )
+
+    # two threads of this process: no worker to start, but one interpreter
+    # (tracing holds the GIL; TensorFlow's kernels release it). Shells and
+    # shared traces dropped first, so the threads trace as the serial
+    # search did.
+    _shells.clear()
+    start = time.perf_counter()
+    with parallel_backend("threading"):
+        threaded = search(2)
+    rows.append(
+        (
+            "n_jobs=2, threads",
+            time.perf_counter() - start,
+            np.array_equal(scores(threaded), scores(serial)),
         )
     )
 

@@ -555,7 +555,10 @@ def _stateless_inference(template, backend):
 
 
 def _make_inference_function(model):
-    """Per model: the torch backend, networks that may not share a trace."""
+    """Per model: the torch backend, and networks that may not share a
+    trace. A direct call of the network, not ``stateless_call``: Keras drops
+    ``training`` for a subclassed network whose ``call`` takes no such
+    argument, ``stateless_call`` passes it on."""
     keras = import_keras()
     name = keras.backend.backend()
     if name == "tensorflow":

@@ -14,8 +14,9 @@ from skneural.datasets import make_lookahead_tagging
 from skneural.metrics import entity_f1_scorer
 from skneural.preprocessing import word_vector_table
 
-# One xdist worker runs this module: its fitted fixtures are made once.
-pytestmark = pytest.mark.xdist_group("tagger")
+# No xdist group: the module's tests (about 2 minutes of the suite) spread
+# over the workers, so no worker runs them alone at the end; each worker
+# makes the fitted fixture it needs (about 9 s) for itself.
 
 # Small and quick: softmax output (the CRF, the default, is tested by name)
 FAST = dict(
