@@ -85,56 +85,28 @@ def main():
     serial = search(1)
     t_serial = time.perf_counter() - start
     rows.append(("n_jobs=1", t_serial, True))
-    # and again: this process has traced every candidate's network
-    start = time.perf_counter()
-    serial_again = search(1)
-    rows.append(
-        (
-            "n_jobs=1 (again)",
-            time.perf_counter() - start,
-            np.array_equal(scores(serial_again), scores(serial)),
-        )
-    )
 
+    def timed(name, n_jobs):
+        """Run the search, add its row: seconds, scores equal serial."""
+        start = time.perf_counter()
+        result = search(n_jobs)
+        seconds = time.perf_counter() - start
+        rows.append((name, seconds, np.array_equal(scores(result), scores(serial))))
+
+    # again: this process has traced every candidate's network
+    timed("n_jobs=1 (again)", 1)
     # two threads of this process: no worker to start, but one interpreter
     # (tracing holds the GIL; TensorFlow's kernels release it). Shells and
     # shared traces dropped first, so the threads trace as the serial
     # search did.
     _shells.clear()
-    start = time.perf_counter()
     with parallel_backend("threading"):
-        threaded = search(2)
-    rows.append(
-        (
-            "n_jobs=2, threads",
-            time.perf_counter() - start,
-            np.array_equal(scores(threaded), scores(serial)),
-        )
-    )
-
+        timed("n_jobs=2, threads", 2)
     get_reusable_executor().shutdown(wait=True)  # fresh workers for the run
-    start = time.perf_counter()
-    parallel = search(2)
-    t = time.perf_counter() - start
-    rows.append(
-        (
-            "n_jobs=2 (fresh workers)",
-            t,
-            np.array_equal(scores(parallel), scores(serial)),
-        )
-    )
+    timed("n_jobs=2 (fresh workers)", 2)
     # the same search again on the same workers (joblib keeps them): as a
     # second search of a session runs, TensorFlow imported and traced there
-    start = time.perf_counter()
-    again = search(2)
-    t = time.perf_counter() - start
-    rows.append(
-        (
-            "n_jobs=2 (workers reused)",
-            t,
-            np.array_equal(scores(again), scores(serial)),
-        )
-    )
+    timed("n_jobs=2 (workers reused)", 2)
     get_reusable_executor().shutdown(wait=True)
 
     setup = None
@@ -153,13 +125,8 @@ def main():
             Client(cluster),
         ):
             setup = time.perf_counter() - start
-            start = time.perf_counter()
             with parallel_backend("dask"):
-                remote = search(-1)
-            t = time.perf_counter() - start
-        rows.append(
-            ("Dask, 2 workers", t, np.array_equal(scores(remote), scores(serial)))
-        )
+                timed("Dask, 2 workers", -1)
 
     if args.ray:
         import ray
@@ -169,12 +136,9 @@ def main():
         ray.init(num_cpus=2, include_dashboard=False, log_to_driver=False)
         register_ray()
         ray_setup = time.perf_counter() - start
-        start = time.perf_counter()
         with parallel_backend("ray"):
-            remote = search(-1)
-        t = time.perf_counter() - start
+            timed("Ray, 2 CPUs", -1)
         ray.shutdown()
-        rows.append(("Ray, 2 CPUs", t, np.array_equal(scores(remote), scores(serial))))
 
     backend = _backend.import_keras().backend.backend()
     print(f"8 candidates x 3 folds, CNNClassifier(epochs=5), digits; backend {backend}")
