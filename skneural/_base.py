@@ -258,12 +258,7 @@ class NeuralEstimatorBase(TrainingLoop, BaseEstimator):
             self.model_,
             tuple(take(a, slice(0, 1)) for a in first),
             self._lengths(first[0]) is not None,
-            [
-                type(self).__module__,
-                type(self).__qualname__,
-                keras.backend.backend(),
-                devices,
-            ],
+            [*self._estimator_key(keras), devices],
         )
         shell = _shells.borrow(key)
         if shell is None:
@@ -473,10 +468,12 @@ class NeuralEstimatorBase(TrainingLoop, BaseEstimator):
             return None
         import keras
 
-        return lambda: _shells.network_key(
-            model,
-            [type(self).__module__, type(self).__qualname__, keras.backend.backend()],
-        )
+        return lambda: _shells.network_key(model, self._estimator_key(keras))
+
+    def _estimator_key(self, keras):
+        """What shared traces depend on beyond the network: the estimator
+        class and the backend (:mod:`skneural._shells`)."""
+        return [type(self).__module__, type(self).__qualname__, keras.backend.backend()]
 
     # ------------------------------------------------------------- pickling
 

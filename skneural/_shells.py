@@ -107,7 +107,11 @@ _inference = collections.OrderedDict()  # network key -> stateless function
 def network_key(model, extra):
     """What ``model`` computes, as a string: its configuration less names
     and seeds (:func:`architecture_key`'s), and ``extra``."""
-    described = {"network": model.get_config(), "extra": extra}
+    return _as_key({"network": model.get_config(), "extra": extra})
+
+
+def _as_key(described):
+    """``described`` less names and seeds (:func:`_canonical`), as a string."""
     return json.dumps(_canonical(described), sort_keys=True, default=repr)
 
 
@@ -167,7 +171,7 @@ def architecture_key(model, arrays, dynamic_length, extra):
         "compile": model.get_compile_config(),
         "extra": extra,
     }
-    return json.dumps(_canonical(described), sort_keys=True, default=repr)
+    return _as_key(described)
 
 
 def _canonical(config):
