@@ -112,6 +112,10 @@ class NeuralEstimatorBase(TrainingLoop, BaseEstimator):
     #: default); ``None`` here: Adam's own 0.001.
     _adam_learning_rate = None
 
+    #: Halve the step when the training loss stops falling
+    #: (:meth:`TrainingLoop._plateau_schedule`); off here.
+    _halve_step_on_plateau = False
+
     # ------------------------------------------------------------------ fit
 
     #: Whether ``fit`` learns from ``X`` alone (the autoencoders): then

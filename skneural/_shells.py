@@ -9,9 +9,12 @@ architecture on the same shapes over and over.
 So a fit trains a *shell*: a compiled copy of its network, whose step
 functions are traced once and kept here between fits, keyed by everything
 a trace depends on (the network's configuration less names and seeds, the
-shapes and dtypes of a batch, optimizer, loss and metrics). A fit borrows a
-shell, loads its own starting state into it (weights, seed states,
-input statistics; the optimizer's initial state), trains it, and copies the
+shapes and dtypes of a batch, optimizer, loss and metrics). A constant
+learning rate is not part of the key: Keras keeps it in an optimizer
+variable that the steps read, so a search over ``learning_rate`` traces
+once. A fit borrows a shell, loads its own starting state into it (weights,
+seed states, input statistics; the optimizer's initial state and learning
+rate), trains it, and copies the
 trained weights and optimizer state into its own ``model_``, which is never
 shared. A shell is used by one fit at a time; fits running at once each get
 their own. At most ``MAX_ARCHITECTURES`` architectures keep at most
@@ -22,6 +25,7 @@ Nothing here depends on the backend; it only uses Keras's public API.
 
 import collections
 import json
+import numbers
 import threading
 
 import numpy as np
@@ -49,12 +53,16 @@ class Shell:
         ]
 
     def load(self, source):
-        """Start from ``source``'s state: its variables, a fresh optimizer."""
+        """Start from ``source``'s state: its variables, a fresh optimizer
+        at ``source``'s learning rate."""
         _copy(_network_variables(source), _network_variables(self.model))
         for variable, value in zip(
             self.model.optimizer.variables, self.optimizer_start
         ):
             variable.assign(value)
+        rate = source.optimizer.get_config()["learning_rate"]
+        if isinstance(rate, numbers.Real):  # (a schedule is in the key)
+            self.model.optimizer.learning_rate = rate
         self.model.reset_metrics()
         self.model.stop_training = False
 
@@ -168,10 +176,26 @@ def architecture_key(model, arrays, dynamic_length, extra):
         "network": model.get_config(),
         "batch": batch_layout(arrays, dynamic_length),
         # optimizer, loss and metrics with their configurations
-        "compile": model.get_compile_config(),
+        "compile": _any_constant_rate(model.get_compile_config()),
         "extra": extra,
     }
     return _as_key(described)
+
+
+def _any_constant_rate(compile_config):
+    """``compile_config`` less the optimizer's learning rate where it is a
+    number: Keras holds it in a variable the traced steps read (not a
+    constant traced into them), and :meth:`Shell.load` sets each fit's."""
+    optimizer = compile_config.get("optimizer")
+    if isinstance(optimizer, dict) and isinstance(
+        optimizer.get("config", {}).get("learning_rate"), numbers.Real
+    ):
+        config = {**optimizer["config"], "learning_rate": "variable"}
+        compile_config = {
+            **compile_config,
+            "optimizer": {**optimizer, "config": config},
+        }
+    return compile_config
 
 
 def _canonical(config):

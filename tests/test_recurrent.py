@@ -426,3 +426,32 @@ def test_default_step_is_the_lstms_own_and_an_optimizer_keeps_its_rate():
     sgd = keras.optimizers.SGD(learning_rate=0.05)
     est = LSTMSequenceClassifier(optimizer=sgd, **params).fit(X, y)
     assert float(est.model_.optimizer.learning_rate) == pytest.approx(0.05)
+
+
+def test_the_step_halves_when_the_training_loss_stops_falling():
+    import keras
+
+    from skneural import CNNClassifier
+
+    X, y = np.random.RandomState(0).rand(40, 5, 1), np.arange(40) % 2
+    # tol=10: no epoch improves the loss by that much, so every
+    # 2 * n_iter_no_change = 2 epochs the step halves, down to 1/30 of it
+    params = dict(units=2, conv_filters=None, epochs=16, random_state=0)
+    est = LSTMSequenceClassifier(n_iter_no_change=1, tol=10.0, **params).fit(X, y)
+    rates = np.array(est.history_["learning_rate"])
+    assert len(rates) == est.n_iter_ == 16
+    assert rates[0] == pytest.approx(0.003) and rates[-1] == pytest.approx(1e-4)
+    steps = rates[1:] / rates[:-1]
+    changed = ~np.isclose(steps, 1.0)
+    # halvings, the last one clipped at the floor (1e-4 / 1.875e-4)
+    np.testing.assert_allclose(steps[changed][:-1], 0.5, rtol=1e-5)
+    assert changed.sum() == 5 and 0.5 <= steps[changed][-1] < 1
+    # by default the patience is 20 epochs: a 16-epoch fit keeps its step
+    steady = LSTMSequenceClassifier(tol=10.0, **params).fit(X, y)
+    np.testing.assert_allclose(steady.history_["learning_rate"], 0.003, rtol=1e-6)
+    # a schedule sets its own step; other estimators keep theirs constant
+    schedule = keras.optimizers.schedules.ExponentialDecay(0.003, 10, 0.5)
+    est = LSTMSequenceClassifier(optimizer=keras.optimizers.Adam(schedule), **params)
+    assert "learning_rate" not in est.fit(X, y).history_
+    cnn = CNNClassifier(image_shape=(2, 2), filters=(2,), epochs=2, random_state=0)
+    assert "learning_rate" not in cnn.fit(X[:, :4, 0], y).history_

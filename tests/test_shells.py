@@ -69,6 +69,29 @@ def test_architectures_and_batch_layouts_get_their_own_shells(digits):
     assert _shells.n_idle() == 3
 
 
+def test_learning_rates_share_a_shell_and_each_fit_trains_at_its_own(digits):
+    import keras
+
+    X, y = digits
+    fast, slow = dict(CNN, learning_rate=0.03), dict(CNN, learning_rate=0.001)
+    fresh_fast = _fresh(lambda: CNNClassifier(**fast, random_state=0).fit(X, y))
+    slow_on_fast = CNNClassifier(**slow, random_state=0).fit(X, y)
+    # the rate lives in an optimizer variable: one trace serves both
+    assert _shells.n_idle() == 1
+    fresh_slow = _fresh(lambda: CNNClassifier(**slow, random_state=0).fit(X, y))
+    fast_on_slow = CNNClassifier(**fast, random_state=0).fit(X, y)
+    assert slow_on_fast.loss_curve_ == fresh_slow.loss_curve_
+    assert fast_on_slow.loss_curve_ == fresh_fast.loss_curve_
+    assert fast_on_slow.loss_curve_ != fresh_slow.loss_curve_
+    assert float(slow_on_fast.model_.optimizer.learning_rate) == pytest.approx(0.001)
+    # a schedule is computed inside the step: it gets a shell of its own
+    schedule = keras.optimizers.schedules.ExponentialDecay(0.03, 10, 0.5)
+    CNNClassifier(**CNN, optimizer=keras.optimizers.Adam(schedule), random_state=0).fit(
+        X, y
+    )
+    assert _shells.n_idle() == 2
+
+
 def test_a_failed_fit_leaves_the_shell_clean(digits):
     import keras
 
