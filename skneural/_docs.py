@@ -17,7 +17,9 @@ _TRAINING_PARAMS = """\
     epochs : int, default=200
         Maximum number of passes over the training {rows}.
     batch_size : int or "auto", default={batch_size}
-        {Rows} per mini-batch; "auto" is ``min(200, n_samples)``.{batch_size_note}
+        Most {rows} per mini-batch; "auto" is ``min(200, n_samples)``. An
+        epoch's batches are as even as they can be (100 {rows} at 32: four
+        of 25, not a last one of 4).{batch_size_note}
     optimizer : str or keras.optimizers.Optimizer, default="adam"
         Optimizer name or instance (an instance is copied for every fit).
     learning_rate : float, default=None

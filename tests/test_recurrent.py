@@ -357,16 +357,25 @@ def test_lstm_gate_biases_get_chrono_initialisation_on_request():
     config = est.model_.get_layer("lstm_0").get_config()
     assert config["unit_forget_bias"] is False
     assert config["bias_initializer"]["config"]["max_timesteps"] == 30
+
+    def layer_config(name, **params):
+        # the network fit would build for these parameters (fit's statistics
+        # kept): each fit of another architecture costs a trace
+        return (
+            est.set_params(**params)
+            ._build_network(X, y, 0)
+            .get_layer(name)
+            .get_config()
+        )
+
     # memories are counted in frames: 30 steps read 4 at a time are 8 frames
-    est = LSTMSequenceClassifier(chrono_init=True, frame_length=4, **one).fit(X, y)
-    config = est.model_.get_layer("lstm_0").get_config()
+    config = layer_config("lstm_0", frame_length=4)
     assert config["bias_initializer"]["config"]["max_timesteps"] == 8
-    default = LSTMSequenceClassifier(**one).fit(X, y)
-    config = default.model_.get_layer("lstm_0").get_config()
+    config = layer_config("lstm_0", chrono_init=False)
     assert config["unit_forget_bias"] is True
     assert "max_timesteps" not in str(config)
-    gru = LSTMSequenceClassifier(cell="gru", chrono_init=True, **one).fit(X, y)
-    assert "max_timesteps" not in str(gru.model_.get_layer("gru_0").get_config())
+    config = layer_config("gru_0", chrono_init=True, cell="gru")
+    assert "max_timesteps" not in str(config)
 
 
 def test_frames_join_steps_and_ignore_padding():
@@ -389,11 +398,12 @@ def test_frames_join_steps_and_ignore_padding():
 
 def test_frame_length_sets_the_recurrent_steps():
     X, y = first_step_task(n=40, length=12)
+    est = LSTMSequenceClassifier(**{**FAST, "epochs": 1, "conv_filters": None})
+    est.fit(X, y)
     for frame_length, frames in ((1, 12), (4, 3), (5, 3)):
-        est = LSTMSequenceClassifier(
-            frame_length=frame_length, **{**FAST, "epochs": 1, "conv_filters": None}
-        ).fit(X, y)
-        framed, _ = est.model_.get_layer("frames")(
+        # the network fit builds for this frame length (fit's statistics kept)
+        network = est.set_params(frame_length=frame_length)._build_network(X, y, 0)
+        framed, _ = network.get_layer("frames")(
             np.zeros((1, 12, 2), "float32"), np.ones((1, 12), bool)
         )
         assert tuple(framed.shape) == (1, frames, 2 * frame_length)
