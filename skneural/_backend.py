@@ -22,6 +22,7 @@ JAX 0.4.38), on which CI runs the whole suite too, to the newest.
 """
 
 import contextlib
+import numbers
 import os
 import random
 import threading
@@ -60,6 +61,13 @@ def default_seeds(seed):
             yield
         finally:
             seed_generator.python_random = saved
+
+
+def constant_learning_rate(optimizer):
+    """``optimizer``'s learning rate where it is a number (Keras then holds it
+    in a variable the traced steps read), else ``None`` (a schedule)."""
+    rate = optimizer.get_config()["learning_rate"]
+    return float(rate) if isinstance(rate, numbers.Real) else None
 
 
 def compiles_per_shape():

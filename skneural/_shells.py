@@ -60,8 +60,10 @@ class Shell:
             self.model.optimizer.variables, self.optimizer_start
         ):
             variable.assign(value)
-        rate = source.optimizer.get_config()["learning_rate"]
-        if isinstance(rate, numbers.Real):  # (a schedule is in the key)
+        from ._backend import constant_learning_rate
+
+        rate = constant_learning_rate(source.optimizer)
+        if rate is not None:  # (a schedule is in the key)
             self.model.optimizer.learning_rate = rate
         self.model.reset_metrics()
         self.model.stop_training = False

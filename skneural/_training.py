@@ -10,7 +10,6 @@ other copy of the loop.
 
 import copy
 import math
-import numbers
 import warnings
 
 import numpy as np
@@ -361,8 +360,10 @@ class TrainingLoop:
         that stays large keeps them circling near a minimum (UCR ACSF1:
         training loss 0.43 after 200 epochs, 0.34-0.38 halved).
         """
-        rate = model.optimizer.get_config()["learning_rate"]
-        if not self._halve_step_on_plateau or not isinstance(rate, numbers.Real):
+        if not self._halve_step_on_plateau:
+            return []
+        rate = _backend.constant_learning_rate(model.optimizer)
+        if rate is None:
             return []
         return [
             keras.callbacks.ReduceLROnPlateau(
