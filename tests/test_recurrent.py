@@ -69,9 +69,14 @@ def test_the_convolutional_branch_ignores_padding():
     prediction alone and beside sequences ten times longer."""
     X, y = first_step_task(ragged=True)
     est = LSTMSequenceClassifier(
-        conv_filters=(8, 8), conv_kernel_sizes=(5, 3), **{**FAST, "epochs": 4}
+        conv_filters=(8, 8),
+        conv_kernel_sizes=(5, 3),
+        # dilated windows reach further past a short sequence's end
+        conv_dilation_rates=(2, 3),
+        **{**FAST, "epochs": 4},
     ).fit(X, y)
     assert est.model_.get_layer("conv_0").kernel.shape == (5, 2, 8)
+    assert est.model_.get_layer("conv_1").dilation_rate == (3,)
     assert est.model_.get_layer("lstm_fcn").output.shape[-1] == 8 + 8
     rng = np.random.RandomState(7)
     short = [rng.normal(size=(t, 2)).astype(np.float32) for t in (3, 6, 9)]
@@ -86,6 +91,35 @@ def test_the_convolutional_branch_ignores_padding():
         plain.model_.get_layer("conv_0")
 
 
+@pytest.mark.parametrize(
+    "length, kernel_sizes, rates",
+    [
+        # windows (8, 5, 3) at rates (d, g d, g^2 d) span
+        # 1 + d (7 + 4 g + 2 g^2): the widest within twice the typical length,
+        # growing g to 4 first, then d to 4
+        (150, (8, 5, 3), (4, 16, 64)),  # 221 <= 300
+        (100, (8, 5, 3), (3, 12, 48)),  # 166 <= 200 < 221
+        (24, (8, 5, 3), (1, 3, 9)),  # 38 <= 48 < 56 (g = 4)
+        (6, (8, 5, 3), (1, 1, 1)),  # none fits: the narrowest (14 > 12)
+        (24, (3,), (4,)),  # one window of 3 at rate 4 spans 9
+    ],
+)
+def test_dilation_rates_grow_with_the_typical_length(length, kernel_sizes, rates):
+    X, y = first_step_task(n=20, length=length)
+    kw = {**FAST, "epochs": 1, "conv_filters": (4,), "conv_kernel_sizes": (3,)}
+    est = LSTMSequenceClassifier(**kw).fit(X, y)
+    # the network fit builds for these windows (fit's statistics kept)
+    network = est.set_params(
+        conv_filters=(4,) * len(kernel_sizes), conv_kernel_sizes=kernel_sizes
+    )._build_network(X, y, 0)
+    got = [network.get_layer(f"conv_{i}").dilation_rate[0] for i in range(len(rates))]
+    assert tuple(got) == rates
+    # given, the rates are used as they are
+    network = est.set_params(conv_dilation_rates=(1,) * len(kernel_sizes))
+    network = network._build_network(X, y, 0)
+    assert network.get_layer("conv_0").dilation_rate == (1,)
+
+
 def test_on_long_sequences_the_branch_reads_frames():
     # beyond 256 steps (typically: the geometric mean of the lengths) the
     # branch reads the recurrent layers' frames (4 steps of 2 features a
@@ -98,8 +132,11 @@ def test_on_long_sequences_the_branch_reads_frames():
     mostly_short = [s[: 20 + i] for i, s in enumerate(X[:-1])] + X[-1:]
     est = LSTMSequenceClassifier(**kw).fit(mostly_short, y)
     assert est.model_.get_layer("conv_0").kernel.shape == (3, 2, 4)
+    assert est.model_.get_layer("conv_0").dilation_rate == (4,)  # spans 9
     est = LSTMSequenceClassifier(**kw).fit(X, y)
     assert est.model_.get_layer("conv_0").kernel.shape == (3, 4 * 2, 4)
+    # frames widen the windows already: no dilation on top
+    assert est.model_.get_layer("conv_0").dilation_rate == (1,)
     short = [rng.normal(size=(t, 2)).astype(np.float32) for t in (5, 258)]
     alone = np.vstack([est.predict_proba([s]) for s in short])
     in_batch = est.predict_proba(short + [rng.normal(size=(600, 2))])[:2]
@@ -198,6 +235,12 @@ def test_partial_fit_keeps_the_moving_averages():
     [
         ({"conv_filters": (8, 0)}, "conv_filters must be a tuple of positive ints"),
         ({"conv_kernel_sizes": (8, 5)}, "one window per conv_filters entry"),
+        ({"conv_dilation_rates": (1, 4)}, "one rate per conv_filters entry"),
+        (
+            {"conv_dilation_rates": (1, 0, 4)},
+            "conv_dilation_rates must be a tuple of positive ints",
+        ),
+        ({"conv_dilation_rates": "wide"}, "conv_dilation_rates"),
     ],
 )
 def test_bad_convolution_settings(bad, match):
@@ -246,6 +289,18 @@ def test_grid_search_with_variable_length_lists():
     ).fit(X, y)
     assert len(search.cv_results_["params"]) == 2
     assert search.predict(X[:5]).shape == (5,)
+
+
+def test_pickles_from_before_dilation_rebuild_an_undilated_branch(fitted_lstm):
+    state = pickle.loads(pickle.dumps(fitted_lstm)).__getstate__()
+    del state["conv_dilation_rates"]  # as pickled before the parameter
+    old = LSTMSequenceClassifier.__new__(LSTMSequenceClassifier)
+    old.__setstate__(state)
+    assert old.get_params()["conv_dilation_rates"] == (1,) * len(
+        fitted_lstm.conv_filters
+    )
+    X, y = first_step_task(ragged=True)
+    assert np.array_equal(old.predict_proba(X), fitted_lstm.predict_proba(X))
 
 
 def test_string_labels_weights_pickle_and_reproducibility(fitted_lstm):

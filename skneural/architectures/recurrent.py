@@ -22,6 +22,7 @@ def build_recurrent_classifier(
     frame_length=1,
     conv_filters=None,
     conv_kernel_sizes=(8, 5, 3),
+    conv_dilation_rates=None,
     conv_frame_length=1,
     log_length=None,
     seed=None,
@@ -69,6 +70,12 @@ def build_recurrent_classifier(
         changes a prediction. None: no branch.
     conv_kernel_sizes : tuple of int, default=(8, 5, 3)
         Window of each convolution block (one per ``conv_filters`` entry).
+    conv_dilation_rates : tuple of int, default=None
+        Dilation of each convolution block (one per ``conv_filters``
+        entry): a window of ``k`` at rate ``r`` reads every ``r``-th
+        position and spans ``(k - 1) * r + 1`` of them. Padding stays
+        invisible at any rate (what a window reads beyond a sequence's end
+        is 0, padded or not). None: rate 1 everywhere.
     conv_frame_length : int, default=1
         Timesteps the convolutional branch reads as one position (frames, as
         ``frame_length`` for the recurrent layers): its windows span this
@@ -127,6 +134,7 @@ def build_recurrent_classifier(
                     ),
                     conv_filters,
                     conv_kernel_sizes,
+                    conv_dilation_rates or (1,) * len(conv_filters),
                     seeds,
                 ),
             ]
@@ -141,15 +149,16 @@ def build_recurrent_classifier(
     return keras.Model([values, mask], outputs, name="recurrent_classifier")
 
 
-def _conv_branch(keras, framed, filters, kernel_sizes, seeds):
+def _conv_branch(keras, framed, filters, kernel_sizes, rates, seeds):
     """LSTM-FCN's convolution blocks and masked global average pooling,
     over ``FrameSteps``' output (padded steps already 0)."""
     x, steps = framed
-    for i, (n_filters, width) in enumerate(zip(filters, kernel_sizes)):
+    for i, (n_filters, width, rate) in enumerate(zip(filters, kernel_sizes, rates)):
         x = keras.layers.Conv1D(
             n_filters,
             width,
             padding="same",
+            dilation_rate=rate,
             use_bias=False,  # the batch normalisation's offset is the bias
             kernel_initializer=keras.initializers.HeUniform(seed=seeds()),
             name=f"conv_{i}",
