@@ -307,20 +307,18 @@ class LSTMSequenceClassifier(NeuralClassifierBase):
         check_positive_ints("dense_units", self.dense_units, allow_empty=True)
         if self.conv_filters is not None:
             check_positive_ints("conv_filters", self.conv_filters, allow_empty=True)
-            check_positive_ints("conv_kernel_sizes", self.conv_kernel_sizes)
-            if len(self.conv_kernel_sizes) != len(self.conv_filters):
-                raise ValueError(
-                    "conv_kernel_sizes needs one window per conv_filters entry "
-                    f"({len(self.conv_filters)}). Received: "
-                    f"conv_kernel_sizes={tuple(self.conv_kernel_sizes)}"
-                )
+            # one entry per block, each a positive int
+            per_block = [("conv_kernel_sizes", "window")]
             if self.conv_dilation_rates != "auto":
-                check_positive_ints("conv_dilation_rates", self.conv_dilation_rates)
-                if len(self.conv_dilation_rates) != len(self.conv_filters):
+                per_block.append(("conv_dilation_rates", "rate"))
+            for name, entry in per_block:
+                value = getattr(self, name)
+                check_positive_ints(name, value)
+                if len(value) != len(self.conv_filters):
                     raise ValueError(
-                        "conv_dilation_rates needs one rate per conv_filters "
-                        f"entry ({len(self.conv_filters)}). Received: "
-                        f"conv_dilation_rates={tuple(self.conv_dilation_rates)}"
+                        f"{name} needs one {entry} per conv_filters entry "
+                        f"({len(self.conv_filters)}). Received: "
+                        f"{name}={tuple(value)}"
                     )
 
     def _prepare_X(self, X, *, reset):
