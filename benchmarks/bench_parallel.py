@@ -24,14 +24,22 @@ of 2 CPUs, where ``ray`` is installed (it is not a dependency).
 thread budget (workers' TensorFlow then sizes its pools to all cores), to
 show what the budget is worth.
 
+``--scripts N`` instead times the search as a user's script runs it: a new
+interpreter for each search (its imports included, TensorFlow's first of
+all), ``n_jobs=1`` and ``n_jobs=2`` in turn, N of each; prints every pair,
+the median times and the median of the pairs' ratios.
+
 Usage::
 
     python benchmarks/bench_parallel.py [--tf-threads-default] [--no-dask] [--ray]
+    python benchmarks/bench_parallel.py --scripts 5
 """
 
 import argparse
 import logging
 import os
+import subprocess
+import sys
 import time
 
 import numpy as np
@@ -59,6 +67,43 @@ def scores(result):
     return np.array([result.cv_results_[k] for k in keys])
 
 
+SCRIPT = f"""
+import sys
+sys.path.insert(0, {os.path.dirname(os.path.abspath(__file__))!r})
+from bench_parallel import search, scores
+print(repr(scores(search(int(sys.argv[1]))).tolist()))
+"""
+
+
+def scripts(n_pairs):
+    """``n_pairs`` of (serial, ``n_jobs=2``) searches, each in a new
+    interpreter, in turn (so a drift of the machine's speed hits both)."""
+    print("the search as a script: a new interpreter each, imports included")
+    print(f"{'pair':<6}{'n_jobs=1 s':>11}{'n_jobs=2 s':>11}{'ratio':>8}  scores equal")
+    times, ratios = {1: [], 2: []}, []
+    for pair in range(n_pairs):
+        outputs = {}
+        for n_jobs in (1, 2):
+            start = time.perf_counter()
+            run = subprocess.run(
+                [sys.executable, "-c", SCRIPT, str(n_jobs)],
+                capture_output=True,
+                text=True,
+                check=True,
+            )
+            times[n_jobs].append(time.perf_counter() - start)
+            outputs[n_jobs] = run.stdout.strip().splitlines()[-1]
+        ratios.append(times[2][-1] / times[1][-1])
+        print(
+            f"{pair:<6}{times[1][-1]:11.1f}{times[2][-1]:11.1f}{ratios[-1]:7.2f}x"
+            f"  {outputs[1] == outputs[2]}"
+        )
+    print(
+        f"median{np.median(times[1]):11.1f}{np.median(times[2]):11.1f}"
+        f"{np.median(ratios):7.2f}x  (ratios {min(ratios):.2f}-{max(ratios):.2f})"
+    )
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--tf-threads-default", action="store_true")
@@ -66,7 +111,16 @@ def main():
     parser.add_argument(
         "--ray", action="store_true", help="also on Ray's joblib backend (needs ray)"
     )
+    parser.add_argument(
+        "--scripts",
+        type=int,
+        metavar="N",
+        help="time N pairs of whole scripts (serial, n_jobs=2) instead",
+    )
     args = parser.parse_args()
+    if args.scripts:
+        scripts(args.scripts)
+        return
     if args.tf_threads_default:
         # 0 is TensorFlow's "choose for me" (all cores); setting the variable
         # also tells skneural that the user chose.

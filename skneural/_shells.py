@@ -12,7 +12,10 @@ a trace depends on (the network's configuration less names and seeds, the
 shapes and dtypes of a batch, optimizer, loss and metrics). A constant
 learning rate is not part of the key: Keras keeps it in an optimizer
 variable that the steps read, so a search over ``learning_rate`` traces
-once. A fit borrows a shell, loads its own starting state into it (weights,
+once. Nor is a dropout rate: the networks' dropout layers
+(:class:`~skneural.architectures.layers.VariableDropout`) read theirs from a
+variable too, loaded with the others, so a search over ``dropout`` traces
+once as well. A fit borrows a shell, loads its own starting state into it (weights,
 seed states, input statistics; the optimizer's initial state and learning
 rate), trains it, and copies the
 trained weights and optimizer state into its own ``model_``, which is never
@@ -200,8 +203,16 @@ def _any_constant_rate(compile_config):
     return compile_config
 
 
+#: Layer settings that a fit loads into a shell with the layer's variables,
+#: by registered layer name: the layer keeps them in a variable that the
+#: steps read, so they are not part of a trace (as a constant learning rate
+#: is not).
+LOADED_SETTINGS = {"skneural>VariableDropout": ("rate",)}
+
+
 def _canonical(config):
-    """``config`` with seeds dropped and names numbered by first appearance."""
+    """``config`` with seeds and :data:`LOADED_SETTINGS` dropped, names
+    numbered by first appearance."""
     names = set()
 
     def collect(obj):
@@ -219,6 +230,10 @@ def _canonical(config):
 
     def rename(obj):
         if isinstance(obj, dict):
+            loaded = LOADED_SETTINGS.get(obj.get("registered_name"), ())
+            if loaded and isinstance(obj.get("config"), dict):
+                config = {k: v for k, v in obj["config"].items() if k not in loaded}
+                obj = {**obj, "config": config}
             return {k: rename(v) for k, v in obj.items() if "seed" not in k}
         if isinstance(obj, (list, tuple)):
             return [rename(v) for v in obj]

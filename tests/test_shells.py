@@ -92,6 +92,50 @@ def test_learning_rates_share_a_shell_and_each_fit_trains_at_its_own(digits):
     assert _shells.n_idle() == 2
 
 
+def test_dropout_rates_share_a_shell_and_each_fit_drops_at_its_own(digits):
+    X, y = digits
+    low, high = dict(CNN, dropout=0.1), dict(CNN, dropout=0.5)
+    fresh_low = _fresh(lambda: CNNClassifier(**low, random_state=0).fit(X, y))
+    high_on_low = CNNClassifier(**high, random_state=0).fit(X, y)
+    # the rate lives in a variable of the dropout layers: one trace
+    assert _shells.n_idle() == 1
+    fresh_high = _fresh(lambda: CNNClassifier(**high, random_state=0).fit(X, y))
+    low_on_high = CNNClassifier(**low, random_state=0).fit(X, y)
+    assert high_on_low.loss_curve_ == fresh_high.loss_curve_
+    assert low_on_high.loss_curve_ == fresh_low.loss_curve_
+    assert low_on_high.loss_curve_ != fresh_high.loss_curve_
+    rates = [
+        float(v.numpy())
+        for layer in high_on_low.model_.layers
+        for v in layer.variables
+        if v.path.endswith("/rate")
+    ]
+    assert rates == [0.5, 0.5]  # after the block and after the dense layer
+    # no dropout builds no dropout layer: another network, another shell
+    CNNClassifier(**CNN, dropout=0.0, random_state=0).fit(X, y)
+    assert _shells.n_idle() == 2
+
+
+def test_variable_dropout_drops_at_its_rate_in_training_only():
+    from skneural.architectures.layers import VariableDropout
+
+    x = np.ones((50, 400), "float32")
+    layer = VariableDropout(0.3, seed=0)
+    out = np.asarray(layer(x, training=True))
+    dropped = np.mean(out == 0)
+    assert 0.28 < dropped < 0.32  # 20,000 draws: about 6 standard errors
+    np.testing.assert_allclose(out[out != 0], 1 / 0.7, rtol=1e-6)
+    np.testing.assert_array_equal(np.asarray(layer(x)), x)
+    # a new rate loaded into the variable applies without rebuilding
+    layer.rate_variable.assign(0.8)
+    assert 0.78 < np.mean(np.asarray(layer(x, training=True)) == 0) < 0.82
+    # same seed, same masks; the config rebuilds the layer
+    again = VariableDropout.from_config(VariableDropout(0.3, seed=0).get_config())
+    np.testing.assert_array_equal(np.asarray(again(x, training=True)), out)
+    with pytest.raises(ValueError, match="rate=1"):
+        VariableDropout(1.0)
+
+
 def test_a_failed_fit_leaves_the_shell_clean(digits):
     import keras
 

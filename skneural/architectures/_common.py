@@ -2,7 +2,7 @@
 
 import numpy as np
 
-from .layers import Standardize
+from .layers import Standardize, VariableDropout
 
 
 class Seeds:
@@ -79,9 +79,7 @@ def dense_stack(keras, x, units, activation, dropout, name, seeds):
     for i, n in enumerate(units):
         x = seeds.dense(keras, n, f"{name}_{i}", activation)(x)
         if dropout > 0:
-            x = keras.layers.Dropout(dropout, seed=seeds(), name=f"{name}_dropout_{i}")(
-                x
-            )
+            x = VariableDropout(dropout, seed=seeds(), name=f"{name}_dropout_{i}")(x)
     return x
 
 

@@ -3,6 +3,7 @@
 import keras
 
 from ._common import Seeds, dense_stack, normalization
+from .layers import VariableDropout
 
 
 def build_cnn(
@@ -91,7 +92,7 @@ def build_cnn(
             x = pool(window if spatial_rank == 2 else window[0], name=f"pool_{i}")(x)
             size = [s // w for s, w in zip(size, window)]
         if dropout > 0:
-            x = keras.layers.Dropout(dropout, seed=seeds(), name=f"conv_dropout_{i}")(x)
+            x = VariableDropout(dropout, seed=seeds(), name=f"conv_dropout_{i}")(x)
     x = keras.layers.Flatten(name="flatten")(x)
     x = dense_stack(keras, x, dense_units, activation, dropout, "dense", seeds)
     outputs = seeds.dense(keras, n_classes, "output", "softmax")(x)

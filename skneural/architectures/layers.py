@@ -6,6 +6,64 @@ from keras import ops
 
 
 @keras.saving.register_keras_serializable(package="skneural")
+class VariableDropout(keras.layers.Layer):
+    """Keras's ``Dropout``, its rate held in a (non-trainable) variable.
+
+    Keras's ``Dropout`` traces its rate into the train step as a constant,
+    so every dropout rate of a search traced the network's steps anew. Here
+    the step reads the rate from a variable, and a fit loads its own rate
+    into a shared network with the rest of its state (see ``_shells``): a
+    search over ``dropout`` traces once. The masks are drawn as Keras's
+    TensorFlow dropout draws them (a uniform draw from the layer's seed
+    generator, kept where ``>= rate``).
+
+    >>> import numpy as np
+    >>> layer = VariableDropout(0.5, seed=0)
+    >>> x = np.ones((2, 1000), "float32")
+    >>> y = np.asarray(layer(x, training=True))
+    >>> sorted(set(np.round(y.ravel(), 3)))  # dropped, or scaled by 1 / (1 - 0.5)
+    [np.float32(0.0), np.float32(2.0)]
+    >>> bool(np.all(np.asarray(layer(x)) == x))  # no dropout at inference
+    True
+    """
+
+    def __init__(self, rate, seed=None, **kwargs):
+        super().__init__(**kwargs)
+        if not 0 <= rate < 1:
+            raise ValueError(f"Expected a float in [0, 1). Received: rate={rate}")
+        self.rate = float(rate)
+        self.seed = seed
+        self.seed_generator = keras.random.SeedGenerator(seed)
+        self.rate_variable = self.add_weight(
+            shape=(),
+            initializer=keras.initializers.Constant(self.rate),
+            trainable=False,
+            name="rate",
+        )
+        self.supports_masking = True
+        self.built = True
+
+    def call(self, inputs, training=False):
+        if not training:
+            return inputs
+        # Keras's own dropout branches in Python on the rate (0? 1?), which
+        # a rate read from a variable cannot go through; this is its
+        # TensorFlow form (keep where a uniform draw >= rate, scale by
+        # 1 / (1 - rate)) in ``keras.ops``.
+        rate = ops.cast(self.rate_variable, inputs.dtype)
+        draws = keras.random.uniform(
+            ops.shape(inputs), seed=self.seed_generator, dtype=inputs.dtype
+        )
+        return ops.where(draws >= rate, inputs / (1 - rate), ops.zeros_like(inputs))
+
+    def compute_output_shape(self, input_shape):
+        return input_shape
+
+    def get_config(self):
+        return {**super().get_config(), "rate": self.rate, "seed": self.seed}
+
+
+@keras.saving.register_keras_serializable(package="skneural")
 class MaskingNoise(keras.layers.Layer):
     """Set each input value to 0 with probability ``rate``, in training only.
 

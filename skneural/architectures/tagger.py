@@ -5,7 +5,7 @@ import numpy as np
 
 from ._common import Seeds, bidirectional_layer, normalization
 from .crf import CRF, CRFTaggerModel
-from .layers import ReduceMax
+from .layers import ReduceMax, VariableDropout
 
 
 def build_tagger(
@@ -128,7 +128,7 @@ def build_tagger(
         x = normalization(keras, mean, variance, axis=-1)(values)
     inputs.append(mask)
     if dropout > 0:
-        x = keras.layers.Dropout(dropout, seed=seeds(), name="input_dropout")(x)
+        x = VariableDropout(dropout, seed=seeds(), name="input_dropout")(x)
     for i, n_units in enumerate(units):
 
         def make_layer(go_backwards, i=i, n_units=n_units):
@@ -146,7 +146,7 @@ def build_tagger(
             layer = make_layer(go_backwards=False)
         x = layer(x, mask=mask)
         if dropout > 0:
-            x = keras.layers.Dropout(dropout, seed=seeds(), name=f"dropout_{i}")(x)
+            x = VariableDropout(dropout, seed=seeds(), name=f"dropout_{i}")(x)
     if crf:
         scores = seeds.dense(keras, n_tags, "emissions")(x)
         outputs = CRF(n_tags, seed=seeds(), name="crf")(scores)
