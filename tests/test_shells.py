@@ -69,41 +69,40 @@ def test_architectures_and_batch_layouts_get_their_own_shells(digits):
     assert _shells.n_idle() == 3
 
 
+def _share_a_shell(digits, name, a, b):
+    """Fits at ``name=a`` and ``name=b``, each once on a new shell and once
+    on the other's: one shell serves both, and each trains at its own
+    value. Returns the fit at ``b`` made on ``a``'s shell."""
+    X, y = digits
+    first, second = dict(CNN, **{name: a}), dict(CNN, **{name: b})
+    fresh_first = _fresh(lambda: CNNClassifier(**first, random_state=0).fit(X, y))
+    second_on_first = CNNClassifier(**second, random_state=0).fit(X, y)
+    assert _shells.n_idle() == 1  # one trace served both
+    fresh_second = _fresh(lambda: CNNClassifier(**second, random_state=0).fit(X, y))
+    first_on_second = CNNClassifier(**first, random_state=0).fit(X, y)
+    assert second_on_first.loss_curve_ == fresh_second.loss_curve_
+    assert first_on_second.loss_curve_ == fresh_first.loss_curve_
+    assert first_on_second.loss_curve_ != fresh_second.loss_curve_
+    return second_on_first
+
+
 def test_learning_rates_share_a_shell_and_each_fit_trains_at_its_own(digits):
     import keras
 
-    X, y = digits
-    fast, slow = dict(CNN, learning_rate=0.03), dict(CNN, learning_rate=0.001)
-    fresh_fast = _fresh(lambda: CNNClassifier(**fast, random_state=0).fit(X, y))
-    slow_on_fast = CNNClassifier(**slow, random_state=0).fit(X, y)
-    # the rate lives in an optimizer variable: one trace serves both
-    assert _shells.n_idle() == 1
-    fresh_slow = _fresh(lambda: CNNClassifier(**slow, random_state=0).fit(X, y))
-    fast_on_slow = CNNClassifier(**fast, random_state=0).fit(X, y)
-    assert slow_on_fast.loss_curve_ == fresh_slow.loss_curve_
-    assert fast_on_slow.loss_curve_ == fresh_fast.loss_curve_
-    assert fast_on_slow.loss_curve_ != fresh_slow.loss_curve_
+    # the rate lives in an optimizer variable
+    slow_on_fast = _share_a_shell(digits, "learning_rate", 0.03, 0.001)
     assert float(slow_on_fast.model_.optimizer.learning_rate) == pytest.approx(0.001)
     # a schedule is computed inside the step: it gets a shell of its own
     schedule = keras.optimizers.schedules.ExponentialDecay(0.03, 10, 0.5)
     CNNClassifier(**CNN, optimizer=keras.optimizers.Adam(schedule), random_state=0).fit(
-        X, y
+        *digits
     )
     assert _shells.n_idle() == 2
 
 
 def test_dropout_rates_share_a_shell_and_each_fit_drops_at_its_own(digits):
-    X, y = digits
-    low, high = dict(CNN, dropout=0.1), dict(CNN, dropout=0.5)
-    fresh_low = _fresh(lambda: CNNClassifier(**low, random_state=0).fit(X, y))
-    high_on_low = CNNClassifier(**high, random_state=0).fit(X, y)
-    # the rate lives in a variable of the dropout layers: one trace
-    assert _shells.n_idle() == 1
-    fresh_high = _fresh(lambda: CNNClassifier(**high, random_state=0).fit(X, y))
-    low_on_high = CNNClassifier(**low, random_state=0).fit(X, y)
-    assert high_on_low.loss_curve_ == fresh_high.loss_curve_
-    assert low_on_high.loss_curve_ == fresh_low.loss_curve_
-    assert low_on_high.loss_curve_ != fresh_high.loss_curve_
+    # the rate lives in a variable of each dropout layer
+    high_on_low = _share_a_shell(digits, "dropout", 0.1, 0.5)
     rates = [
         float(v.numpy())
         for layer in high_on_low.model_.layers
@@ -112,7 +111,7 @@ def test_dropout_rates_share_a_shell_and_each_fit_drops_at_its_own(digits):
     ]
     assert rates == [0.5, 0.5]  # after the block and after the dense layer
     # no dropout builds no dropout layer: another network, another shell
-    CNNClassifier(**CNN, dropout=0.0, random_state=0).fit(X, y)
+    CNNClassifier(**CNN, dropout=0.0, random_state=0).fit(*digits)
     assert _shells.n_idle() == 2
 
 
