@@ -15,13 +15,14 @@ variable that the steps read, so a search over ``learning_rate`` traces
 once. Nor is a dropout rate: the networks' dropout layers
 (:class:`~skneural.architectures.layers.VariableDropout`) read theirs from a
 variable too, loaded with the others, so a search over ``dropout`` traces
-once as well. A fit borrows a shell, loads its own starting state into it (weights,
-seed states, input statistics; the optimizer's initial state and learning
-rate), trains it, and copies the
-trained weights and optimizer state into its own ``model_``, which is never
-shared. A shell is used by one fit at a time; fits running at once each get
-their own. At most ``MAX_ARCHITECTURES`` architectures keep at most
-``MAX_IDLE`` idle shells each; the least recently used go first.
+once as well (:data:`LOADED_SETTINGS`). A fit borrows a shell, loads its
+own starting state into it (weights, seed states, dropout rates, input
+statistics; the optimizer's initial state and learning rate), trains it,
+and copies the trained weights and optimizer state into its own
+``model_``, which is never shared. A shell is used by one fit at a time;
+fits running at once each get their own. At most ``MAX_ARCHITECTURES``
+architectures keep at most ``MAX_IDLE`` idle shells each; the least
+recently used go first.
 
 Nothing here depends on the backend; it only uses Keras's public API.
 """
