@@ -150,6 +150,13 @@ class _AutoencoderBase(NeuralEstimatorBase):
         check_positive_ints(
             "hidden_layer_sizes", self.hidden_layer_sizes, allow_empty=True
         )
+        if self.noise_type == "mask" and self.noise >= 1:
+            # (a Gaussian noise's standard deviation may exceed 1)
+            raise ValueError(
+                "noise is the share of values masked with noise_type='mask', "
+                "so it must be below 1 (a share of 1 masks every value). "
+                f"Received: noise={self.noise!r}"
+            )
 
     def _prepare_X(self, X, *, reset):
         X = validate_data(

@@ -15,8 +15,9 @@ variable that the steps read, so a search over ``learning_rate`` traces
 once. Nor is a dropout rate: the networks' dropout layers
 (:class:`~skneural.architectures.layers.VariableDropout`) read theirs from a
 variable too, loaded with the others, so a search over ``dropout`` traces
-once as well (:data:`LOADED_SETTINGS`). A fit borrows a shell, loads its
-own starting state into it (weights, seed states, dropout rates, input
+once as well; so do the autoencoders' noise layers for ``noise``
+(:data:`LOADED_SETTINGS`). A fit borrows a shell, loads its own starting
+state into it (weights, seed states, dropout and noise levels, input
 statistics; the optimizer's initial state and learning rate), trains it,
 and copies the trained weights and optimizer state into its own
 ``model_``, which is never shared. A shell is used by one fit at a time;
@@ -208,7 +209,11 @@ def _any_constant_rate(compile_config):
 #: by registered layer name: the layer keeps them in a variable that the
 #: steps read, so they are not part of a trace (as a constant learning rate
 #: is not).
-LOADED_SETTINGS = {"skneural>VariableDropout": ("rate",)}
+LOADED_SETTINGS = {
+    "skneural>VariableDropout": ("rate",),
+    "skneural>VariableMaskingNoise": ("rate",),
+    "skneural>VariableGaussianNoise": ("stddev",),
+}
 
 
 def _canonical(config):

@@ -117,6 +117,11 @@ def test_denoising_noise_options(digits01):
         assert np.array_equal(ae.transform(X[:20]), ae.transform(X[:20]))
         restored = pickle.loads(pickle.dumps(ae))
         assert np.allclose(restored.transform(X[:20]), ae.transform(X[:20]))
+    # Gaussian noise may exceed one standard deviation of the standardised
+    # inputs (Keras's GaussianNoise refused it); the fit learns through it
+    strong = AutoencoderTransformer(n_components=4, noise=1.5, **FAST).fit(X[:300])
+    assert np.isfinite(strong.loss_curve_).all()
+    assert strong.loss_curve_[-1] < strong.loss_curve_[0]
 
 
 def test_masking_noise_layer_masks_only_in_training():
@@ -217,6 +222,7 @@ def test_reconstruction_score_type():
         ({"hidden_layer_sizes": (8, 0)}, "hidden_layer_sizes must be a tuple"),
         ({"noise": -0.1}, "'noise' parameter"),
         ({"noise_type": "salt"}, "'noise_type' parameter"),
+        ({"noise": 1.0, "noise_type": "mask"}, "below 1.*Received: noise=1.0"),
     ],
 )
 def test_invalid_parameters(Est, params, match):

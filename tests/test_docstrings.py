@@ -12,6 +12,7 @@ MODULES = [
     "skneural._tagger",
     "skneural._own",
     "skneural._regressor",
+    "skneural.architectures.layers",
     "skneural.architectures.mlp",
     "skneural.datasets",
     "skneural.preprocessing",

@@ -12,7 +12,7 @@ import numpy as np
 import pytest
 from sklearn.datasets import load_digits
 
-from skneural import BiLSTMTagger, CNNClassifier, _shells
+from skneural import AutoencoderTransformer, BiLSTMTagger, CNNClassifier, _shells
 from skneural.datasets import make_lookahead_tagging
 
 CNN = dict(image_shape=(8, 8), filters=(4,), dense_units=(8,), epochs=3)
@@ -69,21 +69,38 @@ def test_architectures_and_batch_layouts_get_their_own_shells(digits):
     assert _shells.n_idle() == 3
 
 
-def _share_a_shell(digits, name, a, b):
+def _share_a_shell(digits, name, a, b, make=None):
     """Fits at ``name=a`` and ``name=b``, each once on a new shell and once
     on the other's: one shell serves both, and each trains at its own
-    value. Returns the fit at ``b`` made on ``a``'s shell."""
+    value. ``make(**params)`` is the estimator (a small CNN by default).
+    Returns the fit at ``b`` made on ``a``'s shell."""
     X, y = digits
-    first, second = dict(CNN, **{name: a}), dict(CNN, **{name: b})
-    fresh_first = _fresh(lambda: CNNClassifier(**first, random_state=0).fit(X, y))
-    second_on_first = CNNClassifier(**second, random_state=0).fit(X, y)
+    if make is None:
+
+        def make(**params):
+            return CNNClassifier(**CNN, **params, random_state=0)
+
+    def fit(value):
+        return make(**{name: value}).fit(X, y)
+
+    fresh_first = _fresh(lambda: fit(a))
+    second_on_first = fit(b)
     assert _shells.n_idle() == 1  # one trace served both
-    fresh_second = _fresh(lambda: CNNClassifier(**second, random_state=0).fit(X, y))
-    first_on_second = CNNClassifier(**first, random_state=0).fit(X, y)
+    fresh_second = _fresh(lambda: fit(b))
+    first_on_second = fit(a)
     assert second_on_first.loss_curve_ == fresh_second.loss_curve_
     assert first_on_second.loss_curve_ == fresh_first.loss_curve_
     assert first_on_second.loss_curve_ != fresh_second.loss_curve_
     return second_on_first
+
+
+def _settings(model, suffix):
+    """Values of the variables of ``model``'s layers named ``*/suffix``."""
+    return [
+        float(np.asarray(v.numpy()))
+        for v in model.variables
+        if v.path.endswith("/" + suffix)
+    ]
 
 
 def test_learning_rates_share_a_shell_and_each_fit_trains_at_its_own(digits):
@@ -103,13 +120,8 @@ def test_learning_rates_share_a_shell_and_each_fit_trains_at_its_own(digits):
 def test_dropout_rates_share_a_shell_and_each_fit_drops_at_its_own(digits):
     # the rate lives in a variable of each dropout layer
     high_on_low = _share_a_shell(digits, "dropout", 0.1, 0.5)
-    rates = [
-        float(v.numpy())
-        for layer in high_on_low.model_.layers
-        for v in layer.variables
-        if v.path.endswith("/rate")
-    ]
-    assert rates == [0.5, 0.5]  # after the block and after the dense layer
+    # after the block and after the dense layer
+    assert _settings(high_on_low.model_, "rate") == [0.5, 0.5]
     # no dropout builds no dropout layer: another network, another shell
     CNNClassifier(**CNN, dropout=0.0, random_state=0).fit(*digits)
     assert _shells.n_idle() == 2
@@ -133,6 +145,68 @@ def test_variable_dropout_drops_at_its_rate_in_training_only():
     np.testing.assert_array_equal(np.asarray(again(x, training=True)), out)
     with pytest.raises(ValueError, match="rate=1"):
         VariableDropout(1.0)
+
+
+@pytest.mark.parametrize(
+    "noise_type, setting, a, b",
+    [("gaussian", "stddev", 0.1, 0.5), ("mask", "rate", 0.1, 0.4)],
+)
+def test_noise_levels_share_a_shell_and_each_fit_corrupts_at_its_own(
+    digits, noise_type, setting, a, b
+):
+    # an autoencoder's noise layer reads its level from a variable
+    def make(**params):
+        return AutoencoderTransformer(
+            n_components=2,
+            hidden_layer_sizes=(8,),
+            noise_type=noise_type,
+            epochs=3,
+            random_state=0,
+            **params,
+        )
+
+    strong_on_weak = _share_a_shell(digits, "noise", a, b, make)
+    assert _settings(strong_on_weak.model_, setting) == [pytest.approx(b)]
+    # no noise builds no noise layer: another network, another shell
+    make(noise=0.0).fit(*digits)
+    assert _shells.n_idle() == 2
+
+
+def test_noise_layers_corrupt_as_their_fixed_rate_forms():
+    import keras
+
+    from skneural.architectures.layers import (
+        MaskingNoise,
+        VariableGaussianNoise,
+        VariableMaskingNoise,
+    )
+
+    x = np.ones((50, 400), "float32")
+    # the same masks as MaskingNoise (which older pickles keep) for a seed
+    masked = np.asarray(VariableMaskingNoise(0.3, seed=1)(x, training=True))
+    np.testing.assert_array_equal(
+        masked, np.asarray(MaskingNoise(0.3, seed=1)(x, training=True))
+    )
+    assert 0.28 < np.mean(masked == 0) < 0.32  # 20,000 draws
+    # Gaussian noise: Keras's draws, scaled by the variable's deviation
+    # (the same values as GaussianNoise on TensorFlow; a float tolerance
+    # for the other backends, whose normal may scale in another order)
+    layer = VariableGaussianNoise(0.5, seed=2)
+    noisy = np.asarray(layer(x, training=True))
+    keras_noisy = np.asarray(keras.layers.GaussianNoise(0.5, seed=2)(x, training=True))
+    np.testing.assert_allclose(noisy, keras_noisy, rtol=1e-6, atol=1e-6)
+    assert 0.48 < np.std(noisy) < 0.52
+    # a level loaded into the variable applies without rebuilding; none at
+    # inference; any deviation >= 0 (Keras's own stops at 1)
+    layer.stddev_variable.assign(2.0)
+    assert 1.9 < np.std(np.asarray(layer(x, training=True))) < 2.1
+    np.testing.assert_array_equal(np.asarray(layer(x)), x)
+    again = VariableGaussianNoise.from_config(layer.get_config())
+    assert again.stddev == 0.5 and again.seed == 2
+    with pytest.raises(ValueError, match="stddev=-0.1"):
+        VariableGaussianNoise(-0.1)
+    with pytest.raises(ValueError, match="rate=1"):
+        VariableMaskingNoise(1.0)
 
 
 def test_a_failed_fit_leaves_the_shell_clean(digits):

@@ -3,7 +3,7 @@
 import keras
 
 from ._common import Seeds, dense_stack, normalization
-from .layers import MaskingNoise
+from .layers import VariableGaussianNoise, VariableMaskingNoise
 
 
 def build_autoencoder(
@@ -65,11 +65,9 @@ def build_autoencoder(
     x = normalization(keras, mean, variance, axis=-1)(inputs)
     if noise > 0:
         if noise_type == "mask":
-            x = MaskingNoise(noise, seed=seeds(), name="masking_noise")(x)
+            x = VariableMaskingNoise(noise, seed=seeds(), name="masking_noise")(x)
         else:
-            x = keras.layers.GaussianNoise(noise, seed=seeds(), name="gaussian_noise")(
-                x
-            )
+            x = VariableGaussianNoise(noise, seed=seeds(), name="gaussian_noise")(x)
     standardized = x
     x = dense_stack(keras, x, hidden_layer_sizes, activation, dropout, "encoder", seeds)
     code = _last_layer(keras, seeds, n_components, "code", x, standardized, linear_path)

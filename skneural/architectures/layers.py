@@ -5,6 +5,25 @@ import numpy as np
 from keras import ops
 
 
+def _setting_variable(layer, value, name):
+    """A non-trainable scalar weight of ``layer`` holding ``value``.
+
+    For the layers whose setting a train step reads from a variable rather
+    than tracing it as a constant (:class:`VariableDropout` and the noise
+    layers): a fit loads its own value into a shared network along with
+    the weights (``skneural._shells.LOADED_SETTINGS``), so the networks of
+    a search over that setting share one trace.
+    """
+    variable = layer.add_weight(
+        shape=(),
+        initializer=keras.initializers.Constant(float(value)),
+        trainable=False,
+        name=name,
+    )
+    layer.built = True
+    return variable
+
+
 @keras.saving.register_keras_serializable(package="skneural")
 class VariableDropout(keras.layers.Layer):
     """Keras's ``Dropout``, its rate held in a (non-trainable) variable.
@@ -21,8 +40,8 @@ class VariableDropout(keras.layers.Layer):
     >>> layer = VariableDropout(0.5, seed=0)
     >>> x = np.ones((2, 1000), "float32")
     >>> y = np.asarray(layer(x, training=True))
-    >>> sorted(set(np.round(y.ravel(), 3)))  # dropped, or scaled by 1 / (1 - 0.5)
-    [np.float32(0.0), np.float32(2.0)]
+    >>> sorted(set(y.ravel().tolist()))  # dropped, or scaled by 1 / (1 - 0.5)
+    [0.0, 2.0]
     >>> bool(np.all(np.asarray(layer(x)) == x))  # no dropout at inference
     True
     """
@@ -34,14 +53,8 @@ class VariableDropout(keras.layers.Layer):
         self.rate = float(rate)
         self.seed = seed
         self.seed_generator = keras.random.SeedGenerator(seed)
-        self.rate_variable = self.add_weight(
-            shape=(),
-            initializer=keras.initializers.Constant(self.rate),
-            trainable=False,
-            name="rate",
-        )
+        self.rate_variable = _setting_variable(self, self.rate, "rate")
         self.supports_masking = True
-        self.built = True
 
     def call(self, inputs, training=False):
         if not training:
@@ -92,6 +105,92 @@ class MaskingNoise(keras.layers.Layer):
 
     def get_config(self):
         return {**super().get_config(), "rate": self.rate, "seed": self.seed}
+
+
+@keras.saving.register_keras_serializable(package="skneural")
+class VariableMaskingNoise(MaskingNoise):
+    """:class:`MaskingNoise`, its rate held in a (non-trainable) variable.
+
+    What the autoencoders build: a search over ``noise`` then traces their
+    steps once, as :class:`VariableDropout` does for ``dropout``. The masks
+    are :class:`MaskingNoise`'s for the same seed (which networks pickled
+    before this layer existed keep).
+
+    >>> import numpy as np
+    >>> layer = VariableMaskingNoise(0.3, seed=0)
+    >>> x = np.ones((100, 100), "float32")
+    >>> kept = np.asarray(layer(x, training=True))
+    >>> sorted(set(kept.ravel().tolist()))  # masked to 0, the rest unchanged
+    [0.0, 1.0]
+    >>> bool(abs(np.mean(kept == 0) - 0.3) < 0.03)  # 10,000 draws
+    True
+    """
+
+    def __init__(self, rate, seed=None, **kwargs):
+        super().__init__(rate, seed=seed, **kwargs)
+        self.rate_variable = _setting_variable(self, rate, "rate")
+
+    def call(self, inputs, training=False):
+        if not training:
+            return inputs
+        keep = keras.random.uniform(ops.shape(inputs), seed=self.seed_generator)
+        rate = ops.cast(self.rate_variable, keep.dtype)
+        return ops.where(keep >= rate, inputs, ops.zeros_like(inputs))
+
+
+@keras.saving.register_keras_serializable(package="skneural")
+class VariableGaussianNoise(keras.layers.Layer):
+    """Keras's ``GaussianNoise``, its standard deviation held in a variable.
+
+    Add zero-centred Gaussian noise of standard deviation ``stddev``, in
+    training only. What the autoencoders build, so that a search over
+    ``noise`` traces once (as :class:`VariableDropout` for ``dropout``).
+    The noise is Keras's draw of standard normal values from the layer's
+    seed, scaled by ``stddev``: on TensorFlow exactly the values that
+    ``keras.layers.GaussianNoise(stddev, seed)`` adds. Unlike Keras's layer,
+    any ``stddev >= 0`` is accepted: the autoencoders' inputs are
+    standardised, so noise above one standard deviation is a strong but
+    meaningful corruption.
+
+    >>> import numpy as np
+    >>> layer = VariableGaussianNoise(0.5, seed=0)
+    >>> x = np.zeros((200, 100), "float32")
+    >>> bool(abs(np.std(np.asarray(layer(x, training=True))) - 0.5) < 0.02)
+    True
+    >>> bool(np.all(np.asarray(layer(x)) == x))  # no noise at inference
+    True
+    """
+
+    def __init__(self, stddev, seed=None, **kwargs):
+        super().__init__(**kwargs)
+        if not stddev >= 0:
+            raise ValueError(f"Expected a float stddev >= 0. Received: stddev={stddev}")
+        self.stddev = float(stddev)
+        self.seed = seed
+        self.seed_generator = keras.random.SeedGenerator(seed)
+        self.stddev_variable = _setting_variable(self, self.stddev, "stddev")
+        self.supports_masking = True
+
+    def call(self, inputs, training=False):
+        if not training:
+            return inputs
+        # Keras's TensorFlow normal is draw * stddev + mean; with stddev 1
+        # and mean 0 that is the draw itself, so scaling it here adds the
+        # same values as GaussianNoise(stddev) does.
+        draws = keras.random.normal(
+            ops.shape(inputs),
+            mean=0.0,
+            stddev=1.0,
+            dtype=self.compute_dtype,
+            seed=self.seed_generator,
+        )
+        return inputs + draws * ops.cast(self.stddev_variable, draws.dtype)
+
+    def compute_output_shape(self, input_shape):
+        return input_shape
+
+    def get_config(self):
+        return {**super().get_config(), "stddev": self.stddev, "seed": self.seed}
 
 
 @keras.saving.register_keras_serializable(package="skneural")
