@@ -27,9 +27,11 @@ _SHARED_DOC_PARAMS = """\
         Activation of the hidden layers; the code and the output are linear.
     noise : float, default=0.0
         Corrupt the (standardised) inputs during training only, which makes
-        a denoising autoencoder: the standard deviation of Gaussian noise,
+        a denoising autoencoder: the standard deviation of Gaussian noise
+        (in units of each feature's standard deviation; any value >= 0),
         or the share of values set to the feature mean with
-        ``noise_type="mask"``.
+        ``noise_type="mask"`` (below 1). A search over ``noise`` traces the
+        network once.
     noise_type : {{"gaussian", "mask"}}, default="gaussian"
         Kind of input corruption used when ``noise > 0``.
     dropout : float, default={dropout}
