@@ -30,8 +30,9 @@ _SHARED_DOC_PARAMS = """\
         a denoising autoencoder: the standard deviation of Gaussian noise
         (in units of each feature's standard deviation; any value >= 0),
         or the share of values set to the feature mean with
-        ``noise_type="mask"`` (below 1). A search over ``noise`` traces the
-        network once.
+        ``noise_type="mask"`` (below 1). A search over positive ``noise``
+        values traces the network once (``noise=0`` builds no noise layer:
+        another network).
     noise_type : {{"gaussian", "mask"}}, default="gaussian"
         Kind of input corruption used when ``noise > 0``.
     dropout : float, default={dropout}
