@@ -29,20 +29,33 @@ interpreter for each search (its imports included, TensorFlow's first of
 all), ``n_jobs=1`` and ``n_jobs=2`` in turn, N of each; prints every pair,
 the median times and the median of the pairs' ratios.
 
+``--timeline`` runs one such pair with every fit's start and end logged
+(process, seconds since the script began) and prints, per process, when
+its first fit started and ended (imports, then TensorFlow's import and the
+first trace) and how long its later fits took, those on an architecture
+the process had traced already apart from those on a new one: where a
+fresh worker's time goes.
+
 Usage::
 
     python benchmarks/bench_parallel.py [--tf-threads-default] [--no-dask] [--ray]
     python benchmarks/bench_parallel.py --scripts 5
+    python benchmarks/bench_parallel.py --timeline
 """
 
 import argparse
+import collections
+import json
 import logging
 import os
 import subprocess
 import sys
+import tempfile
 import time
 
 import numpy as np
+
+from skneural import CNNClassifier  # (does not import TensorFlow)
 
 GRID = {
     "filters": [(8,), (16,)],
@@ -51,14 +64,34 @@ GRID = {
 }
 
 
+LOG = "BENCH_PARALLEL_LOG"  # --timeline: the log file, and when the script began
+START = "BENCH_PARALLEL_START"
+
+
+def _log(*event):
+    with open(os.environ[LOG], "a") as log:
+        seconds = time.time() - float(os.environ[START])
+        log.write(json.dumps([os.getpid(), seconds, *event]) + "\n")
+
+
+class LoggedCNNClassifier(CNNClassifier):
+    """``CNNClassifier`` that logs each fit's start and end (``--timeline``;
+    module level, so that joblib's workers unpickle it)."""
+
+    def fit(self, X, y, **kwargs):
+        _log("start", repr((self.filters, self.dense_units)))
+        super().fit(X, y, **kwargs)
+        _log("end")
+        return self
+
+
 def search(n_jobs):
     from sklearn.datasets import load_digits
     from sklearn.model_selection import GridSearchCV
 
-    from skneural import CNNClassifier
-
     X, y = load_digits(return_X_y=True)
-    est = CNNClassifier(image_shape=(8, 8), epochs=5, random_state=0)
+    make = LoggedCNNClassifier if os.environ.get(LOG) else CNNClassifier
+    est = make(image_shape=(8, 8), epochs=5, random_state=0)
     return GridSearchCV(est, GRID, cv=3, n_jobs=n_jobs, refit=False).fit(X, y)
 
 
@@ -104,12 +137,65 @@ def scripts(n_pairs):
     )
 
 
+def timeline():
+    """One serial and one ``n_jobs=2`` script, every fit's start and end
+    logged: per process, what its first fit waited for and how long its
+    later fits took."""
+    print("the search as a script, every fit's start and end logged")
+    print("(seconds since the script began; a first fit includes TensorFlow's")
+    print("import; 'new' fits are the first of an architecture in their process)")
+    for n_jobs in (1, 2):
+        with tempfile.TemporaryDirectory() as folder:
+            env = dict(os.environ)
+            env[LOG] = os.path.join(folder, "fits.log")
+            env[START] = repr(time.time())
+            subprocess.run(
+                [sys.executable, "-c", SCRIPT, str(n_jobs)],
+                capture_output=True,
+                check=True,
+                env=env,
+            )
+            total = time.time() - float(env[START])
+            with open(env[LOG]) as log:
+                events = [json.loads(line) for line in log]
+        by_process = collections.defaultdict(list)
+        for pid, seconds, *event in events:
+            by_process[pid].append((seconds, *event))
+        print(f"n_jobs={n_jobs}: {total:.1f} s")
+        print(
+            f"  {'process':<9}{'first fit':>16}{'new fits':>18}{'traced fits':>18}"
+            f"{'last ends':>11}"
+        )
+        for number, fits in enumerate(by_process.values()):
+            starts = [(t, arch) for t, kind, *arch in fits if kind == "start"]
+            ends = [t for t, kind, *_ in fits if kind == "end"]
+            seen, new, traced = {starts[0][1][0]}, [], []
+            for (start, arch), end in zip(starts[1:], ends[1:]):
+                (traced if arch[0] in seen else new).append(end - start)
+                seen.add(arch[0])
+
+            def summary(durations):
+                if not durations:
+                    return "-"
+                return f"{len(durations)} x {np.mean(durations):.2f} s"
+
+            print(
+                f"  {number:<9}{starts[0][0]:7.1f} -{ends[0]:5.1f} s"
+                f"{summary(new):>18}{summary(traced):>18}{ends[-1]:10.1f}s"
+            )
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--tf-threads-default", action="store_true")
     parser.add_argument("--no-dask", action="store_true")
     parser.add_argument(
         "--ray", action="store_true", help="also on Ray's joblib backend (needs ray)"
+    )
+    parser.add_argument(
+        "--timeline",
+        action="store_true",
+        help="one serial and one n_jobs=2 script, with every fit logged",
     )
     parser.add_argument(
         "--scripts",
@@ -120,6 +206,9 @@ def main():
     args = parser.parse_args()
     if args.scripts:
         scripts(args.scripts)
+        return
+    if args.timeline:
+        timeline()
         return
     if args.tf_threads_default:
         # 0 is TensorFlow's "choose for me" (all cores); setting the variable
