@@ -12,7 +12,8 @@ def _setting_variable(layer, value, name):
     than tracing it as a constant (:class:`VariableDropout` and the noise
     layers): a fit loads its own value into a shared network along with
     the weights (``skneural._shells.LOADED_SETTINGS``), so the networks of
-    a search over that setting share one trace.
+    a search over that setting share one trace. Marks ``layer`` built:
+    this is its only weight, made in ``__init__``.
     """
     variable = layer.add_weight(
         shape=(),
@@ -97,8 +98,15 @@ class MaskingNoise(keras.layers.Layer):
     def call(self, inputs, training=False):
         if not training or self.rate == 0:
             return inputs
+        return self._masked(inputs, self.rate)
+
+    def _masked(self, inputs, rate):
+        """``inputs`` with each value set to 0 where a uniform draw from
+        the layer's seed is below ``rate`` (a float or a scalar tensor)."""
         keep = keras.random.uniform(ops.shape(inputs), seed=self.seed_generator)
-        return ops.where(keep >= self.rate, inputs, ops.zeros_like(inputs))
+        return ops.where(
+            keep >= ops.cast(rate, keep.dtype), inputs, ops.zeros_like(inputs)
+        )
 
     def compute_output_shape(self, input_shape):
         return input_shape
@@ -133,9 +141,8 @@ class VariableMaskingNoise(MaskingNoise):
     def call(self, inputs, training=False):
         if not training:
             return inputs
-        keep = keras.random.uniform(ops.shape(inputs), seed=self.seed_generator)
-        rate = ops.cast(self.rate_variable, keep.dtype)
-        return ops.where(keep >= rate, inputs, ops.zeros_like(inputs))
+        # (no Python branch on the rate: the loaded value is a tensor)
+        return self._masked(inputs, self.rate_variable)
 
 
 @keras.saving.register_keras_serializable(package="skneural")
