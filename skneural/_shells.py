@@ -7,23 +7,24 @@ memory for good (about 2.8 MB per fit). A search fits the same
 architecture on the same shapes over and over.
 
 So a fit trains a *shell*: a compiled copy of its network, whose step
-functions are traced once and kept here between fits, keyed by everything
-a trace depends on (the network's configuration less names and seeds, the
+functions are traced once and kept here between fits, keyed by everything a
+trace depends on (the network's configuration less names and seeds, the
 shapes and dtypes of a batch, optimizer, loss and metrics). A constant
 learning rate is not part of the key: Keras keeps it in an optimizer
 variable that the steps read, so a search over ``learning_rate`` traces
 once. Nor is a dropout rate: the networks' dropout layers
-(:class:`~skneural.architectures.layers.VariableDropout`) read theirs from a
-variable too, loaded with the others, so a search over ``dropout`` traces
-once as well; so do the autoencoders' noise layers for ``noise``
-(:data:`LOADED_SETTINGS`). A fit borrows a shell, loads its own starting
-state into it (weights, seed states, dropout and noise levels, input
-statistics; the optimizer's initial state and learning rate), trains it,
-and copies the trained weights and optimizer state into its own
-``model_``, which is never shared. A shell is used by one fit at a time;
-fits running at once each get their own. At most ``MAX_ARCHITECTURES``
-architectures keep at most ``MAX_IDLE`` idle shells each; the least
-recently used go first.
+(:class:`~skneural.architectures.layers.VariableDropout`) read theirs from
+a variable too, loaded with the others, so a search over ``dropout`` traces
+once as well; so do the autoencoders' noise layers for ``noise``, and the
+cells of the recurrent classifier's LSTM and GRU layers for ``dropout`` and
+``recurrent_dropout`` (:data:`LOADED_SETTINGS`). A fit borrows a shell,
+loads its own starting state into it (weights, seed states, dropout and
+noise levels, input statistics; the optimizer's initial state and learning
+rate), trains it, and copies the trained weights and optimizer state into
+its own ``model_``, which is never shared. A shell is used by one fit at a
+time; fits running at once each get their own. At most
+``MAX_ARCHITECTURES`` architectures keep at most ``MAX_IDLE`` idle shells
+each; the least recently used go first.
 
 Nothing here depends on the backend; it only uses Keras's public API.
 """
@@ -208,17 +209,20 @@ def _any_constant_rate(compile_config):
 #: Layer settings that a fit loads into a shell with the layer's variables,
 #: by registered layer name: the layer keeps them in a variable that the
 #: steps read, so they are not part of a trace (as a constant learning rate
-#: is not).
+#: is not). Only whether each is zero is: Keras's recurrent layers build
+#: no dropout into their steps at a zero rate.
 LOADED_SETTINGS = {
     "skneural>VariableDropout": ("rate",),
     "skneural>VariableMaskingNoise": ("rate",),
     "skneural>VariableGaussianNoise": ("stddev",),
+    "skneural>VariableDropoutLSTM": ("dropout", "recurrent_dropout"),
+    "skneural>VariableDropoutGRU": ("dropout", "recurrent_dropout"),
 }
 
 
 def _canonical(config):
-    """``config`` with seeds and :data:`LOADED_SETTINGS` dropped, names
-    numbered by first appearance."""
+    """``config`` with seeds dropped, :data:`LOADED_SETTINGS` reduced to
+    whether they are non-zero, names numbered by first appearance."""
     names = set()
 
     def collect(obj):
@@ -238,7 +242,9 @@ def _canonical(config):
         if isinstance(obj, dict):
             loaded = LOADED_SETTINGS.get(obj.get("registered_name"), ())
             if loaded and isinstance(obj.get("config"), dict):
-                config = {k: v for k, v in obj["config"].items() if k not in loaded}
+                config = {
+                    k: bool(v) if k in loaded else v for k, v in obj["config"].items()
+                }
                 obj = {**obj, "config": config}
             return {k: rename(v) for k, v in obj.items() if "seed" not in k}
         if isinstance(obj, (list, tuple)):

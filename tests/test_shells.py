@@ -209,6 +209,78 @@ def test_noise_layers_corrupt_as_their_fixed_rate_forms():
         VariableMaskingNoise(1.0)
 
 
+@pytest.mark.parametrize(
+    "cell, name", [("lstm", "dropout"), ("gru", "recurrent_dropout")]
+)
+def test_recurrent_dropout_rates_share_a_shell_and_each_fit_drops_at_its_own(
+    cell, name
+):
+    from skneural import LSTMSequenceClassifier
+
+    # Keras's recurrent cells apply these rates inside the cell; skneural's
+    # cells read them from variables
+    X = np.random.default_rng(0).normal(size=(80, 6, 2))
+    y = (X[:, :, 0].mean(axis=1) > 0).astype(int)
+
+    def make(**params):
+        return LSTMSequenceClassifier(
+            units=(4,), cell=cell, epochs=2, random_state=0, **params
+        )
+
+    high_on_low = _share_a_shell((X, y), name, 0.1, 0.4, make)
+    assert _settings(high_on_low.model_, name) == [pytest.approx(0.4)]
+    # a zero rate builds no dropout into the steps: a shell of its own
+    make(**{name: 0.0}).fit(X, y)
+    assert _shells.n_idle() == 2
+
+
+@pytest.mark.parametrize("kind", ["LSTM", "GRU"])
+def test_recurrent_layers_draw_their_masks_at_the_variables_rates(kind):
+    import keras
+
+    from skneural.architectures import layers
+
+    ours = getattr(layers, f"VariableDropout{kind}")
+    settings = dict(dropout=0.3, recurrent_dropout=0.2, seed=3)
+    layer = ours(8, **settings)
+    layer.build((None, 5, 400))
+    cell = layer.cell
+    steps, states = np.ones((50, 400), "float32"), np.ones((50, 8), "float32")
+    # one mask per gate (Keras's cells take a list with recurrent dropout)
+    masks = [np.asarray(m) for m in cell.get_dropout_mask(steps)]
+    assert len(masks) == {"LSTM": 4, "GRU": 3}[kind]
+    for mask in masks:
+        assert 0.28 < np.mean(mask == 0) < 0.32  # 20,000 draws
+        np.testing.assert_allclose(mask[mask != 0], 1 / 0.7, rtol=1e-6)
+    # cached until reset (a sequence's steps share them), as Keras's are
+    assert cell.get_dropout_mask(steps) is cell.get_dropout_mask(steps)
+    state_masks = np.asarray(cell.get_recurrent_dropout_mask(states))
+    assert 0.17 < np.mean(state_masks == 0) < 0.23  # 400 x 8 x gates draws
+    # a rate loaded into the variable applies without rebuilding
+    cell.reset_dropout_mask()
+    cell.dropout_variable.assign(0.6)
+    assert 0.58 < np.mean(np.asarray(cell.get_dropout_mask(steps)[0]) == 0) < 0.62
+    # the config rebuilds the layer, its cell with variable rates again
+    again = ours.from_config(layer.get_config())
+    assert again.dropout == 0.3 and again.cell.recurrent_dropout_variable is not None
+    # in a network: on TensorFlow exactly Keras's layer (same masks, same
+    # outputs); the other backends draw Keras's masks another way
+    x = np.random.default_rng(0).normal(size=(16, 7, 5)).astype("float32")
+    init = dict(
+        kernel_initializer=keras.initializers.GlorotUniform(1),
+        recurrent_initializer=keras.initializers.Orthogonal(2),
+    )
+    mine = ours(8, **settings, **init)
+    theirs = getattr(keras.layers, kind)(8, **settings, **init)
+    # (in the same order: Keras draws the masks at inference too)
+    trained = np.asarray(mine(x, training=True))
+    keras_trained = np.asarray(theirs(x, training=True))
+    np.testing.assert_array_equal(np.asarray(mine(x)), np.asarray(theirs(x)))
+    if keras.backend.backend() == "tensorflow":
+        np.testing.assert_array_equal(trained, keras_trained)
+    assert not np.allclose(trained, np.asarray(mine(x)))
+
+
 def test_a_failed_fit_leaves_the_shell_clean(digits):
     import keras
 

@@ -9,20 +9,33 @@ def _setting_variable(layer, value, name):
     """A non-trainable scalar weight of ``layer`` holding ``value``.
 
     For the layers whose setting a train step reads from a variable rather
-    than tracing it as a constant (:class:`VariableDropout` and the noise
-    layers): a fit loads its own value into a shared network along with
-    the weights (``skneural._shells.LOADED_SETTINGS``), so the networks of
-    a search over that setting share one trace. Marks ``layer`` built:
-    this is its only weight, made in ``__init__``.
+    than tracing it as a constant (:class:`VariableDropout`, the noise
+    layers, the recurrent layers' dropout rates): a fit loads its own value
+    into a shared network along with the weights
+    (``skneural._shells.LOADED_SETTINGS``), so the networks of a search
+    over that setting share one trace.
     """
-    variable = layer.add_weight(
+    return layer.add_weight(
         shape=(),
         initializer=keras.initializers.Constant(float(value)),
         trainable=False,
         name=name,
     )
-    layer.built = True
-    return variable
+
+
+def _dropped(inputs, rate, seed_generator):
+    """``inputs`` with dropout at ``rate``, a float or a scalar tensor.
+
+    Keras's own dropout branches in Python on the rate (0? 1?), which a
+    rate read from a variable cannot go through; this is its TensorFlow
+    form (keep where a uniform draw from ``seed_generator`` is ``>= rate``,
+    scale by ``1 / (1 - rate)``) in ``keras.ops``.
+    """
+    rate = ops.cast(rate, inputs.dtype)
+    draws = keras.random.uniform(
+        ops.shape(inputs), seed=seed_generator, dtype=inputs.dtype
+    )
+    return ops.where(draws >= rate, inputs / (1 - rate), ops.zeros_like(inputs))
 
 
 @keras.saving.register_keras_serializable(package="skneural")
@@ -55,20 +68,13 @@ class VariableDropout(keras.layers.Layer):
         self.seed = seed
         self.seed_generator = keras.random.SeedGenerator(seed)
         self.rate_variable = _setting_variable(self, self.rate, "rate")
+        self.built = True  # (its only weight)
         self.supports_masking = True
 
     def call(self, inputs, training=False):
         if not training:
             return inputs
-        # Keras's own dropout branches in Python on the rate (0? 1?), which
-        # a rate read from a variable cannot go through; this is its
-        # TensorFlow form (keep where a uniform draw >= rate, scale by
-        # 1 / (1 - rate)) in ``keras.ops``.
-        rate = ops.cast(self.rate_variable, inputs.dtype)
-        draws = keras.random.uniform(
-            ops.shape(inputs), seed=self.seed_generator, dtype=inputs.dtype
-        )
-        return ops.where(draws >= rate, inputs / (1 - rate), ops.zeros_like(inputs))
+        return _dropped(inputs, self.rate_variable, self.seed_generator)
 
     def compute_output_shape(self, input_shape):
         return input_shape
@@ -137,6 +143,7 @@ class VariableMaskingNoise(MaskingNoise):
     def __init__(self, rate, seed=None, **kwargs):
         super().__init__(rate, seed=seed, **kwargs)
         self.rate_variable = _setting_variable(self, rate, "rate")
+        self.built = True  # (its only weight)
 
     def call(self, inputs, training=False):
         if not training:
@@ -176,6 +183,7 @@ class VariableGaussianNoise(keras.layers.Layer):
         self.seed = seed
         self.seed_generator = keras.random.SeedGenerator(seed)
         self.stddev_variable = _setting_variable(self, self.stddev, "stddev")
+        self.built = True  # (its only weight)
         self.supports_masking = True
 
     def call(self, inputs, training=False):
@@ -198,6 +206,108 @@ class VariableGaussianNoise(keras.layers.Layer):
 
     def get_config(self):
         return {**super().get_config(), "stddev": self.stddev, "seed": self.seed}
+
+
+class _VariableRatesCell:
+    """Dropout masks of Keras's LSTM and GRU cells at rates read from
+    variables (``dropout_variable``, ``recurrent_dropout_variable``).
+
+    Keras's recurrent cells draw their masks at the rates as Python floats,
+    constants of the trace, so every dropout rate of a search traced the
+    network anew (on TensorFlow, seconds per rate for a small LSTM). The
+    cell keeps its float rates, for Keras's branches on whether there is
+    dropout at all; the masks are drawn at the variables' rates, from the
+    cell's own seed generator, as :func:`_dropped` draws them. This
+    overrides the four methods through which Keras's recurrent layers use a
+    cell's masks (Keras 3.8-3.15: ``RNN`` fills the masks before its loop
+    and clears them after; ``LSTM``'s fused path takes the input mask).
+    """
+
+    @classmethod
+    def adopt(cls, cell):
+        """Make Keras's ``cell`` (the one its layer made) one of these."""
+        # (a class change: Keras wrapped the cell's build when it made it)
+        cell.__class__ = cls
+        cell.dropout_variable = _setting_variable(cell, cell.dropout, "dropout")
+        cell.recurrent_dropout_variable = _setting_variable(
+            cell, cell.recurrent_dropout, "recurrent_dropout"
+        )
+
+    def _masks(self, step_input, rate):
+        # one mask, or one per gate where Keras's cell uses a list of them
+        count = getattr(self, "dropout_mask_count", None)
+        ones = ops.ones_like(step_input)
+        masks = [_dropped(ones, rate, self.seed_generator) for _ in range(count or 1)]
+        return masks if count is not None else masks[0]
+
+    def get_dropout_mask(self, step_input):
+        if getattr(self, "_input_masks", None) is None and self.dropout > 0:
+            self._input_masks = self._masks(step_input, self.dropout_variable)
+        return getattr(self, "_input_masks", None)
+
+    def get_recurrent_dropout_mask(self, step_input):
+        if getattr(self, "_state_masks", None) is None and self.recurrent_dropout > 0:
+            self._state_masks = self._masks(step_input, self.recurrent_dropout_variable)
+        return getattr(self, "_state_masks", None)
+
+    def reset_dropout_mask(self):
+        self._input_masks = None
+
+    def reset_recurrent_dropout_mask(self):
+        self._state_masks = None
+
+
+class _VariableRatesLSTMCell(_VariableRatesCell, keras.layers.LSTMCell):
+    pass
+
+
+class _VariableRatesGRUCell(_VariableRatesCell, keras.layers.GRUCell):
+    pass
+
+
+@keras.saving.register_keras_serializable(package="skneural")
+class VariableDropoutLSTM(keras.layers.LSTM):
+    """Keras's ``LSTM``, its ``dropout`` and ``recurrent_dropout`` rates
+    held in (non-trainable) variables of its cell.
+
+    What the recurrent classifier builds, so that a search over its
+    dropout rates traces once (as :class:`VariableDropout` for dense
+    layers). Everything else is Keras's layer, its fused (cuDNN) path
+    included. Zero and non-zero rates still build different steps (Keras
+    branches on them), so they get networks of their own.
+
+    >>> import numpy as np
+    >>> layer = VariableDropoutLSTM(4, dropout=0.5, seed=0)
+    >>> x = np.ones((2, 3, 5), "float32")
+    >>> np.asarray(layer(x)).shape
+    (2, 4)
+    >>> float(layer.cell.dropout_variable.numpy())
+    0.5
+    """
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # Keras's LSTM makes its own cell (no argument takes another): give
+        # that cell the variable rates, its state and config unchanged
+        _VariableRatesLSTMCell.adopt(self.cell)
+
+
+@keras.saving.register_keras_serializable(package="skneural")
+class VariableDropoutGRU(keras.layers.GRU):
+    """Keras's ``GRU``, its dropout rates held in variables of its cell
+    (see :class:`VariableDropoutLSTM`).
+
+    >>> import numpy as np
+    >>> layer = VariableDropoutGRU(4, recurrent_dropout=0.25, seed=0)
+    >>> np.asarray(layer(np.ones((2, 3, 5), "float32"))).shape
+    (2, 4)
+    >>> float(layer.cell.recurrent_dropout_variable.numpy())
+    0.25
+    """
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        _VariableRatesGRUCell.adopt(self.cell)
 
 
 @keras.saving.register_keras_serializable(package="skneural")

@@ -3,7 +3,14 @@
 import keras
 
 from ._common import Seeds, bidirectional_layer, dense_stack, normalization
-from .layers import ChronoInitializer, FrameSteps, LogLength, Standardize
+from .layers import (
+    ChronoInitializer,
+    FrameSteps,
+    LogLength,
+    Standardize,
+    VariableDropoutGRU,
+    VariableDropoutLSTM,
+)
 
 
 def build_recurrent_classifier(
@@ -93,7 +100,8 @@ def build_recurrent_classifier(
     -------
     model : keras.Model
     """
-    layer_cls = {"lstm": keras.layers.LSTM, "gru": keras.layers.GRU}[cell]
+    # dropout rates in variables: a search over them traces once
+    layer_cls = {"lstm": VariableDropoutLSTM, "gru": VariableDropoutGRU}[cell]
     values = keras.Input(shape=(None, n_features), name="values")
     mask = keras.Input(shape=(None,), dtype="bool", name="step_mask")
     standardized = normalization(keras, mean, variance, axis=-1)(values)
