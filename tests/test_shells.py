@@ -273,12 +273,15 @@ def test_recurrent_layers_draw_their_masks_at_the_variables_rates(kind):
     mine = ours(8, **settings, **init)
     theirs = getattr(keras.layers, kind)(8, **settings, **init)
     # (in the same order: Keras draws the masks at inference too)
-    trained = np.asarray(mine(x, training=True))
-    keras_trained = np.asarray(theirs(x, training=True))
-    np.testing.assert_array_equal(np.asarray(mine(x)), np.asarray(theirs(x)))
+    trained = keras.ops.convert_to_numpy(mine(x, training=True))
+    keras_trained = keras.ops.convert_to_numpy(theirs(x, training=True))
+    np.testing.assert_array_equal(
+        keras.ops.convert_to_numpy(mine(x)),
+        keras.ops.convert_to_numpy(theirs(x)),
+    )
     if keras.backend.backend() == "tensorflow":
         np.testing.assert_array_equal(trained, keras_trained)
-    assert not np.allclose(trained, np.asarray(mine(x)))
+    assert not np.allclose(trained, keras.ops.convert_to_numpy(mine(x)))
 
 
 def test_a_failed_fit_leaves_the_shell_clean(digits):

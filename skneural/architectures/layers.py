@@ -279,7 +279,7 @@ class VariableDropoutLSTM(keras.layers.LSTM):
     >>> import numpy as np
     >>> layer = VariableDropoutLSTM(4, dropout=0.5, seed=0)
     >>> x = np.ones((2, 3, 5), "float32")
-    >>> np.asarray(layer(x)).shape
+    >>> tuple(layer(x).shape)
     (2, 4)
     >>> float(layer.cell.dropout_variable.numpy())
     0.5
@@ -299,7 +299,7 @@ class VariableDropoutGRU(keras.layers.GRU):
 
     >>> import numpy as np
     >>> layer = VariableDropoutGRU(4, recurrent_dropout=0.25, seed=0)
-    >>> np.asarray(layer(np.ones((2, 3, 5), "float32"))).shape
+    >>> tuple(layer(np.ones((2, 3, 5), "float32")).shape)
     (2, 4)
     >>> float(layer.cell.recurrent_dropout_variable.numpy())
     0.25
