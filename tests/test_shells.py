@@ -263,6 +263,18 @@ def test_recurrent_layers_draw_their_masks_at_the_variables_rates(kind):
     # the config rebuilds the layer, its cell with variable rates again
     again = ours.from_config(layer.get_config())
     assert again.dropout == 0.3 and again.cell.recurrent_dropout_variable is not None
+    # stacked and both ways in one network: every variable's path is its own
+    values = keras.Input((None, 3))
+    hidden = keras.layers.Bidirectional(
+        ours(4, return_sequences=True, name="first", **settings),
+        backward_layer=ours(4, go_backwards=True, return_sequences=True, **settings),
+    )(values)
+    network = keras.Model(values, ours(4, name="second", **settings)(hidden))
+    paths = [v.path for v in network.variables]
+    assert len(set(paths)) == len(paths)
+    assert "second/" + cell.name + "/dropout" in paths
+    network.compile(optimizer="adam", loss="mse")
+    assert len(network.get_state_tree()["non_trainable_variables"]) > 0
     # in a network: on TensorFlow exactly Keras's layer (same masks, same
     # outputs); the other backends draw Keras's masks another way
     x = np.random.default_rng(0).normal(size=(16, 7, 5)).astype("float32")

@@ -224,14 +224,19 @@ class _VariableRatesCell:
     """
 
     @classmethod
-    def adopt(cls, cell):
-        """Make Keras's ``cell`` (the one its layer made) one of these."""
+    def adopt(cls, layer):
+        """Make the cell that Keras's recurrent ``layer`` made one of these."""
+        cell = layer.cell
         # (a class change: Keras wrapped the cell's build when it made it)
         cell.__class__ = cls
-        cell.dropout_variable = _setting_variable(cell, cell.dropout, "dropout")
-        cell.recurrent_dropout_variable = _setting_variable(
-            cell, cell.recurrent_dropout, "recurrent_dropout"
-        )
+        # made before the layer is built, so under its name by hand (the
+        # cell adds its own): every variable's path is unique in a network,
+        # as Keras's state tree needs
+        with keras.name_scope(layer.name):
+            cell.dropout_variable = _setting_variable(cell, cell.dropout, "dropout")
+            cell.recurrent_dropout_variable = _setting_variable(
+                cell, cell.recurrent_dropout, "recurrent_dropout"
+            )
 
     def _masks(self, step_input, rate):
         # one mask, or one per gate where Keras's cell uses a list of them
@@ -289,7 +294,7 @@ class VariableDropoutLSTM(keras.layers.LSTM):
         super().__init__(*args, **kwargs)
         # Keras's LSTM makes its own cell (no argument takes another): give
         # that cell the variable rates, its state and config unchanged
-        _VariableRatesLSTMCell.adopt(self.cell)
+        _VariableRatesLSTMCell.adopt(self)
 
 
 @keras.saving.register_keras_serializable(package="skneural")
@@ -307,7 +312,7 @@ class VariableDropoutGRU(keras.layers.GRU):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        _VariableRatesGRUCell.adopt(self.cell)
+        _VariableRatesGRUCell.adopt(self)
 
 
 @keras.saving.register_keras_serializable(package="skneural")
