@@ -237,6 +237,8 @@ class _VariableRatesCell:
             cell.recurrent_dropout_variable = _setting_variable(
                 cell, cell.recurrent_dropout, "recurrent_dropout"
             )
+        cell.reset_dropout_mask()
+        cell.reset_recurrent_dropout_mask()
 
     def _masks(self, step_input, rate):
         # one mask, or one per gate where Keras's cell uses a list of them
@@ -246,14 +248,14 @@ class _VariableRatesCell:
         return masks if count is not None else masks[0]
 
     def get_dropout_mask(self, step_input):
-        if getattr(self, "_input_masks", None) is None and self.dropout > 0:
+        if self._input_masks is None and self.dropout > 0:
             self._input_masks = self._masks(step_input, self.dropout_variable)
-        return getattr(self, "_input_masks", None)
+        return self._input_masks
 
     def get_recurrent_dropout_mask(self, step_input):
-        if getattr(self, "_state_masks", None) is None and self.recurrent_dropout > 0:
+        if self._state_masks is None and self.recurrent_dropout > 0:
             self._state_masks = self._masks(step_input, self.recurrent_dropout_variable)
-        return getattr(self, "_state_masks", None)
+        return self._state_masks
 
     def reset_dropout_mask(self):
         self._input_masks = None
@@ -270,8 +272,21 @@ class _VariableRatesGRUCell(_VariableRatesCell, keras.layers.GRUCell):
     pass
 
 
+class _VariableRatesLayer:
+    """A Keras recurrent layer whose cell (of class ``cell_class``) reads
+    its dropout rates from variables."""
+
+    cell_class = None
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # Keras's layer makes its own cell (no argument takes another):
+        # give that cell the variable rates, its state and config unchanged
+        self.cell_class.adopt(self)
+
+
 @keras.saving.register_keras_serializable(package="skneural")
-class VariableDropoutLSTM(keras.layers.LSTM):
+class VariableDropoutLSTM(_VariableRatesLayer, keras.layers.LSTM):
     """Keras's ``LSTM``, its ``dropout`` and ``recurrent_dropout`` rates
     held in (non-trainable) variables of its cell.
 
@@ -290,15 +305,11 @@ class VariableDropoutLSTM(keras.layers.LSTM):
     0.5
     """
 
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        # Keras's LSTM makes its own cell (no argument takes another): give
-        # that cell the variable rates, its state and config unchanged
-        _VariableRatesLSTMCell.adopt(self)
+    cell_class = _VariableRatesLSTMCell
 
 
 @keras.saving.register_keras_serializable(package="skneural")
-class VariableDropoutGRU(keras.layers.GRU):
+class VariableDropoutGRU(_VariableRatesLayer, keras.layers.GRU):
     """Keras's ``GRU``, its dropout rates held in variables of its cell
     (see :class:`VariableDropoutLSTM`).
 
@@ -310,9 +321,7 @@ class VariableDropoutGRU(keras.layers.GRU):
     0.25
     """
 
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        _VariableRatesGRUCell.adopt(self)
+    cell_class = _VariableRatesGRUCell
 
 
 @keras.saving.register_keras_serializable(package="skneural")
