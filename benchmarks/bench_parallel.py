@@ -33,7 +33,8 @@ the median times and the median of the pairs' ratios.
 (process, seconds since the script began) and prints, per process, when
 its first fit started and ended (imports, then TensorFlow's import and the
 first trace) and how long its later fits took, those on an architecture
-the process had traced already apart from those on a new one: where a
+the process had traced already apart from those on a new one, and how long
+the script ran after its last fit (mostly the processes' exits): where a
 fresh worker's time goes.
 
 Usage::
@@ -161,7 +162,11 @@ def timeline():
         by_process = collections.defaultdict(list)
         for pid, seconds, *event in events:
             by_process[pid].append((seconds, *event))
-        print(f"n_jobs={n_jobs}: {total:.1f} s")
+        last = max(seconds for _pid, seconds, *_event in events)
+        print(
+            f"n_jobs={n_jobs}: {total:.1f} s, of which {total - last:.1f} s after"
+            " the last fit (results gathered, then every process's exit)"
+        )
         print(
             f"  {'process':<9}{'first fit':>16}{'new fits':>18}{'traced fits':>18}"
             f"{'last ends':>11}"

@@ -1,4 +1,4 @@
-"""Threads and GPU memory: what skneural sets when TensorFlow starts."""
+"""Threads, GPU memory and a worker's exit: what skneural sets when Keras starts."""
 
 import os
 import subprocess
@@ -64,6 +64,53 @@ def test_thread_budget_is_left_alone_when_not_given_or_chosen(monkeypatch):
     monkeypatch.delenv("TF_NUM_INTRAOP_THREADS")
     monkeypatch.setenv("OMP_NUM_THREADS", "not a number")
     assert _backend.limit_tensorflow_threads() is None
+
+
+EXIT_PROBE = """
+import atexit, gc, os, sys
+from joblib import Parallel, delayed
+from joblib.externals.loky import get_reusable_executor
+
+def record_freeze_at_exit(path):
+    # registered before skneural's handler, so it runs after it
+    def record():
+        with open(path, "w") as f:
+            f.write(str(gc.get_freeze_count()))
+    atexit.register(record)
+
+def task(path):
+    record_freeze_at_exit(path)
+    from skneural import _backend
+    _backend.import_keras()
+    return os.getpid()
+
+folder = sys.argv[1]
+record_freeze_at_exit(os.path.join(folder, "main"))
+from skneural import _backend
+_backend.import_keras()
+(worker,) = Parallel(n_jobs=2)([delayed(task)(os.path.join(folder, "worker"))])
+assert worker != os.getpid()  # the task ran in a loky worker process
+get_reusable_executor().shutdown(wait=True)  # the worker has exited
+"""
+
+
+def test_a_worker_skips_the_exit_collection_and_a_main_process_does_not(tmp_path):
+    # A worker's exit is waited on (a script with n_jobs=2 ends when its
+    # workers have exited); freezing the collector spares it the ~2 s of
+    # collecting the backend's objects. The user's own process is left alone.
+    # The same on every backend; JAX's import is the quickest.
+    proc = subprocess.run(
+        [sys.executable, "-c", EXIT_PROBE, str(tmp_path)],
+        env={**os.environ, "KERAS_BACKEND": "jax"},
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    # the objects alive at the worker's exit were frozen, none in the main's
+    assert int((tmp_path / "worker").read_text()) > 10_000
+    assert int((tmp_path / "main").read_text()) == 0
+    assert not _backend.skip_exit_collection_in_workers()  # pytest's own process
 
 
 class _GPU:
