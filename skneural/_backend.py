@@ -6,7 +6,8 @@ so that TensorFlow, JAX and PyTorch backends all work:
 
 - importing Keras (lazily, :func:`import_keras`: ``import skneural`` must
   stay cheap) and, the first time, sizing TensorFlow's threads and GPU
-  memory and, in a worker process, skipping the exit's collection;
+  memory and, in a joblib or Dask worker process, skipping the exit's
+  garbage collection;
 - the batch trainers (:func:`batch_trainer`, most of this module): one
   training or held-out step at a time through Keras's own step functions,
   as ``fit`` drives them, without ``fit``'s per-call data pipeline;
@@ -29,6 +30,7 @@ import multiprocessing
 import numbers
 import os
 import random
+import sys
 import threading
 
 from . import _devices
@@ -100,8 +102,8 @@ def import_keras():
     The first call also lets TensorFlow's GPU memory grow as needed
     (:func:`enable_gpu_memory_growth`) and sizes its thread pools to this
     process's share of the cores (:func:`limit_tensorflow_threads`), unless
-    the user configured them; in a worker process, on any backend, it
-    spares the exit its last garbage collections
+    the user configured them; in a joblib or Dask worker process, on any
+    backend, it spares the exit its last garbage collections
     (:func:`skip_exit_collection_in_workers`).
     """
     import keras
@@ -190,28 +192,60 @@ def limit_tensorflow_threads():
 
 
 def skip_exit_collection_in_workers():
-    """In a worker process, freeze the garbage collector when it exits.
+    """In a joblib or Dask worker process, freeze the garbage collector at exit.
 
     A process that imported Keras spends about 2 s of its exit (TensorFlow
     1.8-2.5 s, JAX 2.8 s, measured on 2 cores) in the interpreter's last
-    garbage collections, over the millions of objects the backend's modules
-    made. A worker's exit is waited on: a script that searched with
-    ``n_jobs=2`` or on a local Dask cluster ends only when its workers have
-    exited. ``gc.freeze()`` at exit leaves those objects to the operating
-    system, which reclaims the whole process anyway (0.2-0.8 s instead).
+    garbage collections, over all the objects the backend's modules made.
+    A worker's exit is waited on: a script that searched with ``n_jobs=2``
+    or on a local Dask cluster ends only when its workers have exited.
+    ``gc.freeze()`` at exit leaves those objects to the operating system,
+    which reclaims the whole process anyway (0.16 s instead, TensorFlow).
+    The objects lose only their finalizers that the final collection would
+    have run, those of objects in reference cycles; skneural's fits need
+    none, and their results were sent back before the exit.
 
-    Only in a process started by ``multiprocessing`` or loky, that is
-    joblib's and Dask's workers (``multiprocessing.parent_process()`` is
-    set): their tasks' results have been sent back before they exit. A
-    user's own main process exits as Python does by default, since its
-    objects in reference cycles may still have finalizers to run. Returns
-    whether it was arranged.
+    Only in a worker process of joblib (loky) or Dask (started by its
+    nanny). Any other process, such as a
+    user's script, notebook, server or its own worker processes, exits as
+    Python does by default. Returns whether it was arranged (also kept in
+    ``_exit_collection_skipped``).
+    """
+    global _exit_collection_skipped
+    if not _exit_collection_skipped and _in_a_worker_process():
+        # registered now, so it runs after the atexit handlers registered
+        # later (and before those registered earlier: freezing stops none)
+        atexit.register(gc.freeze)
+        _exit_collection_skipped = True
+    return _exit_collection_skipped
+
+
+_exit_collection_skipped = False
+
+
+def _in_a_worker_process():
+    """Whether this is a joblib (loky) worker process, or a Dask worker
+    process running a task.
+
+    Both are started by ``multiprocessing`` (``parent_process()`` is set;
+    a Dask worker in the client's own process is not one). Fork-started
+    workers (joblib's ``"multiprocessing"`` backend on Linux) are left out:
+    they end with ``os._exit``, which skips the exit's collection anyway.
     """
     if multiprocessing.parent_process() is None:
         return False
-    # registered now, so it runs after the atexit handlers registered later
-    # (and before those registered earlier: freezing stops no handler)
-    atexit.register(gc.freeze)
+    loky = sys.modules.get("joblib.externals.loky.backend.process")
+    if loky is not None and isinstance(
+        multiprocessing.current_process(), loky.LokyProcess
+    ):
+        return True
+    distributed = sys.modules.get("distributed")
+    if distributed is None:
+        return False
+    try:
+        distributed.get_worker()  # set within a task on a Dask worker
+    except ValueError:
+        return False
     return True
 
 

@@ -8,6 +8,7 @@ so where a fit runs does not change it: the scores are equal, not close.
 """
 
 import logging
+import sys
 
 import distributed
 import joblib
@@ -21,7 +22,7 @@ from sklearn.model_selection import (
     cross_validate,
 )
 
-from skneural import CNNClassifier, LSTMSequenceClassifier
+from skneural import CNNClassifier, LSTMSequenceClassifier, _backend
 
 # The cluster's workers import TensorFlow once each: one module, one worker.
 pytestmark = pytest.mark.xdist_group("dask")
@@ -91,6 +92,13 @@ def test_grid_search_on_dask_equals_serial(client, digits):
     # the seeded fits learned (10 classes: chance is 0.1; seeds 0-2 gave
     # 0.68-0.94 per candidate)
     assert serial.best_score_ > 0.5
+    # each worker that fitted (imported Keras) will skip its exit's garbage
+    # collection, which the client's script would wait for at its end
+    on_workers = client.run(
+        lambda: ("keras" in sys.modules, _backend._exit_collection_skipped)
+    )
+    assert any(fitted for fitted, _ in on_workers.values())
+    assert all(fitted == skipped for fitted, skipped in on_workers.values())
 
 
 def test_randomized_search_and_cross_validate_on_dask_equal_serial(client, digits):

@@ -67,7 +67,7 @@ def test_thread_budget_is_left_alone_when_not_given_or_chosen(monkeypatch):
 
 
 EXIT_PROBE = """
-import atexit, gc, os, sys
+import atexit, gc, multiprocessing, os, sys
 from joblib import Parallel, delayed
 from joblib.externals.loky import get_reusable_executor
 
@@ -84,33 +84,58 @@ def task(path):
     _backend.import_keras()
     return os.getpid()
 
-folder = sys.argv[1]
-record_freeze_at_exit(os.path.join(folder, "main"))
-from skneural import _backend
-_backend.import_keras()
-(worker,) = Parallel(n_jobs=2)([delayed(task)(os.path.join(folder, "worker"))])
-assert worker != os.getpid()  # the task ran in a loky worker process
-get_reusable_executor().shutdown(wait=True)  # the worker has exited
+def own_process(path):
+    record_freeze_at_exit(path)
+    from skneural import _backend
+    _backend.skip_exit_collection_in_workers()
+
+if __name__ == "__main__":
+    folder = sys.argv[1]
+    record_freeze_at_exit(os.path.join(folder, "main"))
+    from skneural import _backend
+    _backend.import_keras()
+    (worker,) = Parallel(n_jobs=2)([delayed(task)(os.path.join(folder, "worker"))])
+    assert worker != os.getpid()  # the task ran in a loky worker process
+    get_reusable_executor().shutdown(wait=True)  # the worker has exited
+    # a process of the user's own, started by multiprocessing
+    own = multiprocessing.get_context("spawn").Process(
+        target=own_process, args=(os.path.join(folder, "own"),)
+    )
+    own.start()
+    own.join()
+    assert own.exitcode == 0
 """
 
 
-def test_a_worker_skips_the_exit_collection_and_a_main_process_does_not(tmp_path):
+def test_a_worker_skips_the_exit_collection_and_other_processes_do_not(tmp_path):
     # A worker's exit is waited on (a script with n_jobs=2 ends when its
     # workers have exited); freezing the collector spares it the ~2 s of
-    # collecting the backend's objects. The user's own process is left alone.
-    # The same on every backend; JAX's import is the quickest.
+    # collecting the backend's objects. The user's own processes are left
+    # alone. The same on every backend; JAX's import is the quickest.
+    probe = tmp_path / "probe.py"  # a file: spawn re-imports the main module
+    probe.write_text(EXIT_PROBE)
     proc = subprocess.run(
-        [sys.executable, "-c", EXIT_PROBE, str(tmp_path)],
+        [sys.executable, str(probe), str(tmp_path)],
         env={**os.environ, "KERAS_BACKEND": "jax"},
         capture_output=True,
         text=True,
         timeout=300,
     )
     assert proc.returncode == 0, proc.stderr[-2000:]
-    # the objects alive at the worker's exit were frozen, none in the main's
-    assert int((tmp_path / "worker").read_text()) > 10_000
-    assert int((tmp_path / "main").read_text()) == 0
-    assert not _backend.skip_exit_collection_in_workers()  # pytest's own process
+    recorded = {
+        name: (tmp_path / name).read_text() if (tmp_path / name).exists() else None
+        for name in ("worker", "main", "own")
+    }
+    # the objects alive at the worker's exit were frozen, none elsewhere
+    assert recorded["worker"] is not None and int(recorded["worker"]) > 10_000, (
+        recorded,
+        proc.stderr[-2000:],
+    )
+    assert recorded["main"] == "0" and recorded["own"] == "0", recorded
+    # nothing the worker's exit printed (a frozen exit leaves finalizers
+    # unrun, so they cannot complain about half-torn-down modules)
+    assert "Exception ignored" not in proc.stderr, proc.stderr[-2000:]
+    assert not _backend.skip_exit_collection_in_workers()  # pytest's process
 
 
 class _GPU:
