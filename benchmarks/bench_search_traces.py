@@ -38,26 +38,24 @@ from skneural import AutoencoderTransformer, LSTMSequenceClassifier, _shells
 VALUES = [0.1, 0.2, 0.3, 0.4]
 
 
-def ucr(name):
+def load(name):
+    """``(X, y)``: the digits (no labels), or a UCR set's training split,
+    as ``(n, channels, steps)`` (read with ``data_format="channels_first"``)."""
+    if name == "digits":
+        return load_digits(return_X_y=True)[0], None
     from aeon.datasets import load_classification
 
-    X, y = load_classification(name, split="train")
-    return np.transpose(X, (0, 2, 1)), y  # (n, steps, channels)
+    return load_classification(name, split="train")
 
 
-def digits():
-    X, _ = load_digits(return_X_y=True)
-    return X, None
-
-
-SEARCHES = [
-    ("LSTM dropout", LSTMSequenceClassifier, {}, "dropout", ucr, "ItalyPowerDemand"),
+LSTM = {"data_format": "channels_first"}
+SEARCHES = [  # label, estimator, its parameters, the setting searched, data
+    ("LSTM dropout", LSTMSequenceClassifier, LSTM, "dropout", "ItalyPowerDemand"),
     (
         "LSTM recurrent_dropout",
         LSTMSequenceClassifier,
-        {},
+        LSTM,
         "recurrent_dropout",
-        ucr,
         "ItalyPowerDemand",
     ),
     (
@@ -65,7 +63,6 @@ SEARCHES = [
         AutoencoderTransformer,
         {"n_components": 8},
         "noise",
-        lambda _: digits(),
         "digits",
     ),
 ]
@@ -100,7 +97,7 @@ def main():
     parser.add_argument("--repeats", type=int, default=1)
     args = parser.parse_args()
     print(f"{'search':<24}{'data':<18}{'each value traced':>18}{'traced once':>13}")
-    for label, cls, params, setting, load, name in SEARCHES:
+    for label, cls, params, setting, name in SEARCHES:
         X, y = load(name)
         cls(epochs=1, random_state=0, **params).fit(X, y)  # imports, warm-up
         for _ in range(args.repeats):

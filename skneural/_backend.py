@@ -206,10 +206,9 @@ def skip_exit_collection_in_workers():
     none, and their results were sent back before the exit.
 
     Only in a worker process of joblib (loky) or Dask (started by its
-    nanny). Any other process, such as a
-    user's script, notebook, server or its own worker processes, exits as
-    Python does by default. Returns whether it was arranged (also kept in
-    ``_exit_collection_skipped``).
+    nanny). Any other process, such as a user's script, notebook, server
+    or its own worker processes, exits as Python does by default. Returns
+    whether it was arranged (also kept in ``_exit_collection_skipped``).
     """
     global _exit_collection_skipped
     if not _exit_collection_skipped and _in_a_worker_process():
