@@ -24,6 +24,7 @@ JAX 0.4.38), on which CI runs the whole suite too, to the newest.
 """
 
 import atexit
+import collections
 import contextlib
 import gc
 import multiprocessing
@@ -43,7 +44,9 @@ __all__ = [
     "skip_exit_collection_in_workers",
     "batch_trainer",
     "inference_function",
+    "training_pass",
     "default_seeds",
+    "repeatable_names",
     "is_graph_network",
 ]
 
@@ -68,6 +71,34 @@ def default_seeds(seed):
             yield
         finally:
             seed_generator.python_random = saved
+
+
+@contextlib.contextmanager
+def repeatable_names():
+    """Within: Keras's automatic names count on from where they stand; after,
+    the counts go back, so the next block names its objects the same way.
+
+    TensorFlow keeps a kernel (about 35 KB) for every distinct variable
+    name it has created, for the rest of the process; a variable's name is
+    scoped by its layer's and optimizer's names, and Keras numbers those
+    for the whole process (``adam_37``, ``seed_generator_212``). So every
+    fit of a search created its variables under new names, and memory grew
+    with every fit (#10: 1.6 MB per fit of the LSTM). Built in here, each
+    fit's network and optimizer take the names the last fit's took (unless
+    something was named in between). Names made in here never repeat ones
+    made before, nor each other. Keras's counters live in ``global_state``
+    (thread-local; Keras 3.8 to 3.15).
+    """
+    from keras.src.backend.common import global_state
+
+    saved = global_state.get_global_attribute("object_name_uids")
+    global_state.set_global_attribute(
+        "object_name_uids", collections.defaultdict(int, saved or {})
+    )
+    try:
+        yield
+    finally:
+        global_state.set_global_attribute("object_name_uids", saved)
 
 
 def constant_learning_rate(optimizer):
@@ -594,6 +625,53 @@ def inference_function(model, shared_key=None):
 
         # object.__setattr__: keep Keras's attribute tracking out of it.
         object.__setattr__(model, "_skneural_inference", fn)
+    return fn
+
+
+def training_pass(model):
+    """Return ``f(x)`` running ``model`` once in training mode on ``x``, its
+    state (batch statistics, seed states) updated as a direct call updates
+    it. Made once per model, kept on it.
+
+    On JAX, compiled once per input shape: called directly, a recurrent
+    layer's scan is traced and compiled anew on every call, and JAX keeps
+    every such compilation (2.4 MB per call of the LSTM classifier, whose
+    batch statistics are recomputed after every fit). Called on a shell
+    (:mod:`skneural._shells`), the compilation serves every fit of the
+    architecture. Elsewhere, a direct call: TensorFlow and torch keep
+    nothing per call.
+    """
+    fn = model.__dict__.get("_skneural_training_pass")
+    if fn is not None:
+        return fn
+    # (a subclassed network's call may take no ``training``, which
+    # stateless_call would pass on: called directly)
+    if import_keras().backend.backend() == "jax" and is_graph_network(model):
+        import jax
+
+        @jax.jit
+        def jitted(tv, ntv, x):
+            fn.traces += 1  # (runs only while JAX traces: once per shape)
+            return model.stateless_call(tv, ntv, x, training=True)[1]
+
+        def fn(x):
+            state = model.non_trainable_variables
+            new = jitted(
+                [v.value for v in model.trainable_variables],
+                [v.value for v in state],
+                x,
+            )
+            for variable, value in zip(state, new):
+                variable.assign(value)
+
+        fn.traces = 0
+
+    else:
+
+        def fn(x):
+            model(x, training=True)
+
+    object.__setattr__(model, "_skneural_training_pass", fn)
     return fn
 
 

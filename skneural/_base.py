@@ -196,11 +196,16 @@ class NeuralEstimatorBase(TrainingLoop, BaseEstimator):
         # generator is seeded or drawn from, so concurrent threads cannot
         # change a fit, nor a fit the user's random streams.
         seed = self._fit_seed(continuing)
+        # Batch statistics recomputed over the data after training
+        # (_recalibrate_batch_statistics). Not after partial_fit: it sees one
+        # batch, whose statistics would replace the whole data's; a dataset
+        # keeps the moving averages.
+        recalibrate = not partial and not isinstance(X_net, _streaming.BatchStream)
         # Under a distribution the variables are laid out on its devices as
         # they are made (those of a shell too: its key names the devices).
         with _devices.scope(distribution):
             if not continuing:
-                self.model_ = self._build_network(*first[:2], seed)
+                self.model_ = self._new_network(*first[:2], seed)
                 self._initialize_network(self.model_, X_net)
                 self.history_ = {}
                 self.n_iter_ = 0
@@ -220,6 +225,8 @@ class NeuralEstimatorBase(TrainingLoop, BaseEstimator):
                     partial=partial,
                     validation=validation,
                 )
+                if recalibrate:
+                    self._recalibrate_batch_statistics(keras, self.model_, X_net)
             else:
                 history, stopper = self._train_shell(
                     keras,
@@ -231,24 +238,40 @@ class NeuralEstimatorBase(TrainingLoop, BaseEstimator):
                     validation,
                     first,
                     devices,
+                    recalibrate,
                 )
         self._record_history(history, stopper)
-        if not partial and not isinstance(X_net, _streaming.BatchStream):
-            # (partial_fit sees one batch: its statistics would replace the
-            # whole data's; a dataset keeps the moving averages)
-            self._recalibrate_batch_statistics(keras, self.model_, X_net)
         self.n_devices_ = n_devices
         self._fit_finished(X_net)
 
+    def _new_network(self, X, y, seed):
+        """``_build_network``'s network, its layers named as the last fit's
+        were (:func:`~skneural._backend.repeatable_names`: on TensorFlow, a
+        new name per fit costs memory for good)."""
+        with _backend.repeatable_names():
+            return self._build_network(X, y, seed)
+
     def _compile(self, model, keras):
-        model.compile(
-            optimizer=self._make_optimizer(keras),
-            loss=self._loss(model),
-            metrics=self._metrics(),
-        )
+        # the optimizer and metrics named as last fit's too
+        with _backend.repeatable_names():
+            model.compile(
+                optimizer=self._make_optimizer(keras),
+                loss=self._loss(model),
+                metrics=self._metrics(),
+            )
 
     def _train_shell(
-        self, keras, X, y, weights, seed, partial, validation, first, devices
+        self,
+        keras,
+        X,
+        y,
+        weights,
+        seed,
+        partial,
+        validation,
+        first,
+        devices,
+        recalibrate,
     ):
         """Train from ``model_``'s initial state on a shell, then copy back.
 
@@ -256,7 +279,9 @@ class NeuralEstimatorBase(TrainingLoop, BaseEstimator):
         compiled) step functions are kept from fit to fit of the same
         architecture (:mod:`skneural._shells`): the fits of a search trace
         once, not once each. ``model_`` ends with the trained weights and
-        optimizer state, as if it had been trained itself.
+        optimizer state, as if it had been trained itself. With
+        ``recalibrate``, the batch statistics are recomputed on the shell
+        too, where the pass's compilation (JAX) is kept for the next fit.
         """
         key = _shells.architecture_key(
             self.model_,
@@ -266,7 +291,7 @@ class NeuralEstimatorBase(TrainingLoop, BaseEstimator):
         )
         shell = _shells.borrow(key)
         if shell is None:
-            network = self._build_network(*first[:2], seed)
+            network = self._new_network(*first[:2], seed)
             self._compile(network, keras)
             shell = _shells.Shell(network)
         try:
@@ -281,6 +306,8 @@ class NeuralEstimatorBase(TrainingLoop, BaseEstimator):
                 partial=partial,
                 validation=validation,
             )
+            if recalibrate:
+                self._recalibrate_batch_statistics(keras, shell.model, X)
             shell.store(self.model_)
         finally:
             # whatever state a failed fit left is replaced by the next load

@@ -452,28 +452,40 @@ class TrainingLoop:
         the statistics recomputed, 0.87 and 0.78). So after a fit, one pass
         over ``X`` in training mode recomputes them with the final weights,
         as stochastic weight averaging does (Izmailov et al., 2018). The
-        pass runs in chunks of ``PREDICT_CHUNK`` rows, each weighted by its
-        rows (one chunk: exactly the data's statistics). A network without
-        batch normalisation is left as it is.
+        pass runs in chunks of ``PREDICT_CHUNK`` rows, each chunk's
+        statistics weighted by its rows (one chunk: exactly the data's
+        statistics). A network without batch normalisation is left as it
+        is.
         """
         layers = _batch_normalizations(keras, model)
         if not layers:
             return
+        # At momentum 0 a pass leaves each chunk's own statistics in the
+        # moving averages, weighted here; a compiled pass
+        # (_backend.training_pass) then never depends on a momentum that
+        # changes from chunk to chunk.
         momenta = [layer.momentum for layer in layers]
+        run = _backend.training_pass(model)
         lengths = self._lengths(X)
-        n, seen = n_rows(X), 0
+        n = n_rows(X)
+        sums = [[0.0, 0.0] for _ in layers]
         try:
+            for layer in layers:
+                layer.momentum = 0.0
             for start in range(0, n, PREDICT_CHUNK):
                 rows = np.arange(start, min(n, start + PREDICT_CHUNK))
-                # the moving average becomes the running mean over chunks
-                for layer in layers:
-                    layer.momentum = seen / (seen + len(rows))
                 (chunk,) = batch_rows(rows, lengths, X, round_length=False)
-                model(list(chunk) if isinstance(chunk, tuple) else chunk, training=True)
-                seen += len(rows)
+                run(list(chunk) if isinstance(chunk, tuple) else chunk)
+                for total, layer in zip(sums, layers):
+                    for i, v in enumerate((layer.moving_mean, layer.moving_variance)):
+                        value = np.asarray(keras.ops.convert_to_numpy(v), np.float64)
+                        total[i] = total[i] + len(rows) * value
         finally:
             for layer, momentum in zip(layers, momenta):
                 layer.momentum = momentum
+        for total, layer in zip(sums, layers):
+            for v, weighted in zip((layer.moving_mean, layer.moving_variance), total):
+                v.assign((weighted / n).astype(v.dtype))
 
 
 def _batch_normalizations(keras, model):
