@@ -284,7 +284,8 @@ def report_estimator_memory(backend, figures, mem_fits):
         "aim 0.5)"
     )
     for name, mb in figures.items():
-        print(f"  {name.ljust(28)}{mb:6.2f} MB")
+        flag = "  OVER THE BOUND" if mb > 1 else ""
+        print(f"  {name.ljust(28)}{mb:6.2f} MB{flag}")
 
 
 def report(res, import_s=None):
