@@ -238,7 +238,7 @@ class NeuralEstimatorBase(TrainingLoop, BaseEstimator):
                     validation,
                     first,
                     devices,
-                    recalibrate,
+                    recalibrate=recalibrate,
                 )
         self._record_history(history, stopper)
         self.n_devices_ = n_devices
@@ -271,6 +271,7 @@ class NeuralEstimatorBase(TrainingLoop, BaseEstimator):
         validation,
         first,
         devices,
+        *,
         recalibrate,
     ):
         """Train from ``model_``'s initial state on a shell, then copy back.
