@@ -86,8 +86,10 @@ def repeatable_names():
     with every fit (#10: 1.6 MB per fit of the LSTM). Built in here, each
     fit's network and optimizer take the names the last fit's took (unless
     something was named in between). Names made in here never repeat ones
-    made before, nor each other. Keras's counters live in ``global_state``
-    (thread-local; Keras 3.8 to 3.15).
+    made before the block, nor each other; names made after it may repeat
+    them (two fitted networks may then both be called ``functional``: give
+    a network of your own a name to put two in one graph). Keras's counters
+    live in ``global_state`` (thread-local; Keras 3.8 to 3.15).
     """
     from keras.src.backend.common import global_state
 
@@ -631,15 +633,19 @@ def inference_function(model, shared_key=None):
 def training_pass(model):
     """Return ``f(x)`` running ``model`` once in training mode on ``x``, its
     state (batch statistics, seed states) updated as a direct call updates
-    it. Made once per model, kept on it.
+    it. Made once per model, kept on it. For the batch-statistics pass
+    after fit (``_recalibrate_batch_statistics``), which sets every batch
+    normalisation's momentum to 0 around it: on JAX, settings that are
+    not variables, such as the momentum, are read once, when a shape is
+    first traced.
 
     On JAX, compiled once per input shape: called directly, a recurrent
     layer's scan is traced and compiled anew on every call, and JAX keeps
     every such compilation (2.4 MB per call of the LSTM classifier, whose
     batch statistics are recomputed after every fit). Called on a shell
     (:mod:`skneural._shells`), the compilation serves every fit of the
-    architecture. Elsewhere, a direct call: TensorFlow and torch keep
-    nothing per call.
+    architecture with the same chunk shapes. Elsewhere, a direct call:
+    TensorFlow and torch keep nothing per call.
     """
     fn = model.__dict__.get("_skneural_training_pass")
     if fn is not None:

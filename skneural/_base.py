@@ -571,6 +571,9 @@ def deserialize_model(state):
     # Importing the package's layers registers their serialisation names.
     from . import architectures  # noqa: F401
 
-    model = keras.models.model_from_json(state["config"])
+    # named as the last restored model was: on TensorFlow, new names cost
+    # memory for good (estimators come back from every worker's fit)
+    with _backend.repeatable_names():
+        model = keras.models.model_from_json(state["config"])
     model.set_weights(state["weights"])
     return model

@@ -452,8 +452,8 @@ class TrainingLoop:
         the statistics recomputed, 0.87 and 0.78). So after a fit, one pass
         over ``X`` in training mode recomputes them with the final weights,
         as stochastic weight averaging does (Izmailov et al., 2018). The
-        pass runs in chunks of ``PREDICT_CHUNK`` rows, each chunk's
-        statistics weighted by its rows (one chunk: exactly the data's
+        pass runs in chunks of ``PREDICT_CHUNK`` rows, whose statistics are
+        pooled, each weighted by its rows (one chunk: exactly the data's
         statistics). A network without batch normalisation is left as it
         is.
         """
@@ -461,31 +461,43 @@ class TrainingLoop:
         if not layers:
             return
         # At momentum 0 a pass leaves each chunk's own statistics in the
-        # moving averages, weighted here; a compiled pass
+        # moving averages, pooled here; a compiled pass
         # (_backend.training_pass) then never depends on a momentum that
-        # changes from chunk to chunk.
+        # changes from chunk to chunk. Lengths are rounded as for training
+        # where the backend compiles per shape: padded steps are masked out
+        # of the statistics.
         momenta = [layer.momentum for layer in layers]
         run = _backend.training_pass(model)
         lengths = self._lengths(X)
         n = n_rows(X)
+        # per layer: row-weighted sums of the chunks' means and second moments
         sums = [[0.0, 0.0] for _ in layers]
         try:
             for layer in layers:
                 layer.momentum = 0.0
             for start in range(0, n, PREDICT_CHUNK):
                 rows = np.arange(start, min(n, start + PREDICT_CHUNK))
-                (chunk,) = batch_rows(rows, lengths, X, round_length=False)
+                (chunk,) = batch_rows(
+                    rows, lengths, X, round_length=self._round_length()
+                )
                 run(list(chunk) if isinstance(chunk, tuple) else chunk)
                 for total, layer in zip(sums, layers):
-                    for i, v in enumerate((layer.moving_mean, layer.moving_variance)):
-                        value = np.asarray(keras.ops.convert_to_numpy(v), np.float64)
-                        total[i] = total[i] + len(rows) * value
+                    mean, var = (
+                        np.asarray(keras.ops.convert_to_numpy(v), np.float64)
+                        for v in (layer.moving_mean, layer.moving_variance)
+                    )
+                    total[0] = total[0] + len(rows) * mean
+                    total[1] = total[1] + len(rows) * (var + mean**2)
         finally:
             for layer, momentum in zip(layers, momenta):
                 layer.momentum = momentum
-        for total, layer in zip(sums, layers):
-            for v, weighted in zip((layer.moving_mean, layer.moving_variance), total):
-                v.assign((weighted / n).astype(v.dtype))
+        if n <= PREDICT_CHUNK:
+            return  # one chunk: the pass left exactly its statistics
+        for (mean, square), layer in zip(sums, layers):
+            mean, square = mean / n, square / n
+            # the pooled variance: within chunks and between their means
+            layer.moving_mean.assign(mean)
+            layer.moving_variance.assign(np.maximum(square - mean**2, 0.0))
 
 
 def _batch_normalizations(keras, model):

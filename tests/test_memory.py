@@ -13,9 +13,14 @@ things there grew with every fit until this was tested:
   classifier's batch statistics are recomputed after every fit by such a
   pass; it now runs compiled, kept on the shell the fits share.
 
+The same holds for what comes back from a worker (an unpickled model is
+rebuilt under the same names) and for a network of one's own (its outputs
+are checked before training through the inference function that every
+network of its architecture shares, not by a direct call).
+
 ``benchmarks/bench_overhead.py --estimators-only`` measures the memory
-itself; these tests check the two causes, which do not depend on timing or
-on the allocator.
+itself; these tests check the fixes, which do not depend on timing or on
+the allocator.
 """
 
 import numpy as np
@@ -101,6 +106,17 @@ def test_each_fit_names_its_variables_as_the_last_fit_did(case):
     assert any("momentum" in name for name in first)
 
 
+def test_unpickled_models_take_the_same_names():
+    import pickle
+
+    make, data = CASES["cnn"]  # its dropout layers' seed generators
+    fitted = make(0).set_params(epochs=1).fit(*data())
+    blob = pickle.dumps(fitted)
+    first, second = (pickle.loads(blob).model_ for _ in range(2))
+    assert [v.path for v in second.variables] == [v.path for v in first.variables]
+    assert any("seed_generator" in v.path for v in first.variables)
+
+
 def test_repeatable_names_neither_repeat_earlier_names_nor_each_other():
     import keras
 
@@ -126,6 +142,11 @@ kw = dict(units=4, conv_filters=(4,), conv_kernel_sizes=(3,), epochs=2,
 fits = [LSTMSequenceClassifier(random_state=s, **kw).fit(X, y) for s in range(3)]
 (shell,) = [s for shells in _shells._idle.values() for s in shells]
 passes = shell.model.__dict__["_skneural_training_pass"]
+traces = [passes.traces]
+# a fold of fewer rows: one more shape, compiled once for both of its fits
+for s in range(2):
+    LSTMSequenceClassifier(random_state=s, **kw).fit(X[:50], y[:50])
+traces.append(passes.traces)
 # the statistics the pass left: the conv block's outputs over the real steps
 import keras
 est = fits[-1]
@@ -136,7 +157,7 @@ values, on = probe(list(est._prepare_X(X, reset=False)))
 values = np.asarray(values, dtype=np.float64)[np.asarray(on)]
 norm = model.get_layer("conv_norm_0")
 out = {
-    "traces": passes.traces,
+    "traces": traces,
     "mean_gap": float(np.abs(np.asarray(norm.moving_mean) - values.mean(0)).max()),
     "var_gap": float(np.abs(np.asarray(norm.moving_variance) - values.var(0)).max()),
     "scale": float(values.var(0).max()),
@@ -145,9 +166,35 @@ print("RESULT" + json.dumps(out))
 """
 
 
-def test_on_jax_the_statistics_pass_compiles_once_for_every_fit():
+def test_on_jax_the_statistics_pass_compiles_once_per_shape_not_per_fit():
     out = run_script(SCRIPT, KERAS_BACKEND="jax")
-    # three fits on one shell, one chunk shape: traced (compiled) once
-    assert out["traces"] == 1
+    # three fits on one shell, one chunk shape: traced (compiled) once; two
+    # fits on fewer rows: once more
+    assert out["traces"] == [1, 2]
     # and it leaves the training data's statistics (float32 sums)
     assert out["mean_gap"] < 1e-4 and out["var_gap"] < 1e-4 * max(1, out["scale"])
+
+
+def test_a_network_of_one_s_own_is_checked_through_the_shared_inference():
+    # the check of its outputs before training ran the network directly: on
+    # JAX, an LSTM of one's own then grew 1.5 MB per fit (0.05 now)
+    import keras
+
+    from skneural import NeuralClassifier, _shells
+
+    def build(n_outputs, input_shape):
+        return keras.Sequential(
+            [
+                keras.Input(input_shape),
+                keras.layers.LSTM(4),
+                keras.layers.Dense(n_outputs, activation="softmax"),
+            ]
+        )
+
+    X, y = _sequences()
+    X = np.stack([s[:4] for s in X])
+    _shells.clear()
+    fits = [NeuralClassifier(build, epochs=1, random_state=s).fit(X, y) for s in (0, 1)]
+    # both checked (before any predict) on the one function of their key
+    assert all("_skneural_inference" in f.model_.__dict__ for f in fits)
+    assert len(_shells._inference) == 1

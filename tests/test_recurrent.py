@@ -204,7 +204,7 @@ def test_batch_statistics_are_the_training_data_s_after_fit():
         assert norm.momentum == 0.9
 
 
-def test_batch_statistics_over_chunks_weigh_each_chunk_by_its_rows(monkeypatch):
+def test_batch_statistics_over_chunks_are_the_whole_data_s(monkeypatch):
     from skneural import _training
 
     # 7-row chunks of 30 sequences: the last chunk has 2 rows
@@ -213,9 +213,12 @@ def test_batch_statistics_over_chunks_weigh_each_chunk_by_its_rows(monkeypatch):
     est = LSTMSequenceClassifier(
         conv_filters=(8,), conv_kernel_sizes=(3,), **{**FAST, "epochs": 1}
     ).fit(X, y)
-    ((mean, _),) = _masked_moments(est, X)
+    ((mean, var),) = _masked_moments(est, X)
     norm = est.model_.get_layer("conv_norm_0")
+    # each chunk weighted by its rows; the variance pooled, the spread of
+    # the chunks' means included (an average of their variances misses it)
     np.testing.assert_allclose(norm.moving_mean, mean, rtol=1e-4, atol=1e-5)
+    np.testing.assert_allclose(norm.moving_variance, var, rtol=1e-4, atol=1e-5)
 
 
 def test_partial_fit_keeps_the_moving_averages():
