@@ -589,7 +589,7 @@ def _quiet_retracing_warning(function):
         function._omit_frequent_tracing_warning = True
 
 
-def inference_function(model, shared_key=None):
+def inference_function(model, share=None):
     """Return ``f(x) -> numpy array`` running ``model`` in inference mode.
 
     ``model.predict`` sets up a data pipeline and callbacks on every call
@@ -598,25 +598,21 @@ def inference_function(model, shared_key=None):
     the model (the estimator's ``__dict__`` must not change in ``predict``),
     it reads the current weights on every call: valid after more training.
 
-    ``shared_key``: a callable giving a string that names all that
-    ``model`` computes (:func:`skneural._shells.network_key`), or None.
-    Given, on TensorFlow and JAX the traced function takes the weights as
-    arguments and is shared by every model of that key
-    (:func:`skneural._shells.shared_inference`): each fit of a search makes
-    a new model, which otherwise traced its predictions anew (0.3-0.4 s of
-    a BiLSTM tagger's 0.6 s fit on a reused shell here).
+    ``share``: ``share(make)`` returns the function shared by every model
+    that computes what ``model`` computes, calling ``make()`` the first time
+    (the caller keeps them: :func:`skneural._shells.shared_inference`), or
+    None. Given, on TensorFlow and JAX the traced function takes the
+    weights as arguments and is shared: each fit of a search makes a new
+    model, which otherwise traced its predictions anew (0.3-0.4 s of a
+    BiLSTM tagger's 0.6 s fit on a reused shell here).
     """
     fn = model.__dict__.get("_skneural_inference")
     if fn is None:
         backend = import_keras().backend.backend()
-        if shared_key is None or backend not in ("tensorflow", "jax"):
+        if share is None or backend not in ("tensorflow", "jax"):
             fn = _make_inference_function(model)
         else:
-            from . import _shells
-
-            stateless = _shells.shared_inference(
-                shared_key(), lambda: _stateless_inference(model, backend)
-            )
+            stateless = share(lambda: _stateless_inference(model, backend))
 
             def fn(x):
                 return stateless(

@@ -478,7 +478,7 @@ class NeuralEstimatorBase(TrainingLoop, BaseEstimator):
         and identical rows always get identical outputs.
         """
         model = self.model_ if model is None else model
-        fn = _backend.inference_function(model, self._inference_key(model))
+        fn = _backend.inference_function(model, self._inference_sharing(model))
         if n_rows(X) == 1:
             return fn(X)
         first, inverse = distinct_rows(X)
@@ -492,15 +492,20 @@ class NeuralEstimatorBase(TrainingLoop, BaseEstimator):
         ]
         return np.concatenate(parts, axis=0)[inverse]
 
-    def _inference_key(self, model):
-        """For :func:`_backend.inference_function`: a callable naming what
-        ``model`` computes, where its traced predictions may be shared with
-        the networks of other fits (as shells are); else None."""
+    def _inference_sharing(self, model):
+        """For :func:`_backend.inference_function`: ``share(make)``, the
+        traced predictions of the networks that compute what ``model``
+        computes, kept by :func:`_shells.shared_inference` (shared with the
+        networks of other fits, as shells are); else None."""
         if not self._reuses_shells(model) or getattr(self, "n_devices_", 1) != 1:
             return None
         import keras
 
-        return lambda: _shells.network_key(model, self._estimator_key(keras))
+        def share(make):
+            key = _shells.network_key(model, self._estimator_key(keras))
+            return _shells.shared_inference(key, make)
+
+        return share
 
     def _estimator_key(self, keras):
         """What shared traces depend on beyond the network: the estimator

@@ -200,11 +200,11 @@ class _OwnNetwork:
         # by the networks of one architecture: called directly on JAX, a
         # recurrent network compiles anew on every call and JAX keeps each
         # compilation (an LSTM of one's own: 1.5 MB per fit).
-        key = self._inference_key(network) if self.distribution is None else None
-        if key is None:
+        share = self._inference_sharing(network) if self.distribution is None else None
+        if share is None:
             out = keras.ops.convert_to_numpy(network(rows, training=False))
         else:
-            out = np.asarray(_backend.inference_function(network, key)(rows))
+            out = np.asarray(_backend.inference_function(network, share)(rows))
         if out.ndim != 2 or out.shape[1] != n_outputs:
             raise ValueError(
                 f"The network must output {n_outputs} value(s) per sample"
