@@ -468,8 +468,9 @@ class TrainingLoop:
         # of the statistics.
         momenta = [layer.momentum for layer in layers]
         run = _backend.training_pass(model)
-        lengths = self._lengths(X)
-        n = n_rows(X)
+        lengths, n, round_length = self._lengths(X), n_rows(X), self._round_length()
+        # one chunk: the pass leaves exactly its statistics, nothing to pool
+        pooled = n > PREDICT_CHUNK
         # per layer: row-weighted sums of the chunks' means and second moments
         sums = [[0.0, 0.0] for _ in layers]
         try:
@@ -477,22 +478,22 @@ class TrainingLoop:
                 layer.momentum = 0.0
             for start in range(0, n, PREDICT_CHUNK):
                 rows = np.arange(start, min(n, start + PREDICT_CHUNK))
-                (chunk,) = batch_rows(
-                    rows, lengths, X, round_length=self._round_length()
-                )
+                (chunk,) = batch_rows(rows, lengths, X, round_length=round_length)
                 run(list(chunk) if isinstance(chunk, tuple) else chunk)
+                if not pooled:
+                    continue
                 for total, layer in zip(sums, layers):
                     mean, var = (
                         np.asarray(keras.ops.convert_to_numpy(v), np.float64)
                         for v in (layer.moving_mean, layer.moving_variance)
                     )
-                    total[0] = total[0] + len(rows) * mean
-                    total[1] = total[1] + len(rows) * (var + mean**2)
+                    total[0] += len(rows) * mean
+                    total[1] += len(rows) * (var + mean**2)
         finally:
             for layer, momentum in zip(layers, momenta):
                 layer.momentum = momentum
-        if n <= PREDICT_CHUNK:
-            return  # one chunk: the pass left exactly its statistics
+        if not pooled:
+            return
         for (mean, square), layer in zip(sums, layers):
             mean, square = mean / n, square / n
             # the pooled variance: within chunks and between their means
